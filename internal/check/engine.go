@@ -1,0 +1,207 @@
+package check
+
+import (
+	"cmp"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/palisade-sec/palisade/internal/cluster"
+)
+
+// Options configure a run of the engine.
+type Options struct {
+	// Registry holds the checks to run; nil means Default().
+	Registry *Registry
+	// Config is the user's .palisade.yaml; nil means none.
+	Config *Config
+	// Workers bounds the parallelism; 0 means GOMAXPROCS.
+	Workers int
+	// Now decides which waivers have expired; zero means time.Now().
+	Now time.Time
+}
+
+// Result is what a run of the engine found.
+type Result struct {
+	// Findings, sorted: most severe first, then by check, object and field.
+	Findings []Finding
+	// ExpiredWaivers are waivers from the config whose expiry date passed;
+	// they no longer waive anything.
+	ExpiredWaivers []ExpiredWaiver
+}
+
+// ExpiredWaiver is a waiver that stopped waiving, with how many findings it
+// would still match.
+type ExpiredWaiver struct {
+	Waiver  Waiver `json:"waiver"`
+	Matches int    `json:"matches"`
+}
+
+// Run runs every check of the registry over the snapshot.
+func Run(snap *cluster.Snapshot, opts Options) *Result {
+	reg := opts.Registry
+	if reg == nil {
+		reg = Default()
+	}
+	cfg := opts.Config
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	ctx := &Context{Snapshot: snap, Config: cfg}
+
+	var podChecks, clusterChecks []*Check
+	objectChecks := map[string][]*Check{}
+	for _, c := range reg.All() {
+		switch {
+		case c.Pod != nil:
+			podChecks = append(podChecks, c)
+		case c.Object != nil:
+			for _, k := range c.Kinds {
+				objectChecks[k] = append(objectChecks[k], c)
+			}
+		case c.Cluster != nil:
+			clusterChecks = append(clusterChecks, c)
+		}
+	}
+
+	// One unit of work is one object: its object checks, and its pod checks
+	// when it runs pods. Units are handed out in chunks to bound contention.
+	pods := map[*cluster.Object]*cluster.PodTemplate{}
+	for _, pt := range snap.PodTemplates() {
+		pods[pt.Object] = pt
+	}
+	objects := snap.Objects()
+	const chunk = 256
+	var (
+		mu       sync.Mutex
+		findings []Finding
+		wg       sync.WaitGroup
+		next     = make(chan int)
+	)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var local []Finding
+			for start := range next {
+				end := min(start+chunk, len(objects))
+				for _, obj := range objects[start:end] {
+					for _, c := range objectChecks[obj.ID.Kind] {
+						local = appendFindings(local, c, obj, c.Object(ctx, obj))
+					}
+					if pt := pods[obj]; pt != nil {
+						for _, c := range podChecks {
+							local = appendFindings(local, c, obj, c.Pod(ctx, pt))
+						}
+					}
+				}
+			}
+			mu.Lock()
+			findings = append(findings, local...)
+			mu.Unlock()
+		}()
+	}
+	for start := 0; start < len(objects); start += chunk {
+		next <- start
+	}
+	close(next)
+	wg.Wait()
+	for _, c := range clusterChecks {
+		findings = appendFindings(findings, c, nil, c.Cluster(ctx))
+	}
+
+	resolvePositions(findings, workers)
+	expired := applyWaivers(findings, snap, cfg, now)
+	sortFindings(findings)
+	return &Result{Findings: findings, ExpiredWaivers: expired}
+}
+
+// finding pairs a Finding with the object it is about while the engine
+// still needs the object (positions, waivers).
+func appendFindings(out []Finding, c *Check, obj *cluster.Object, vs []Violation) []Finding {
+	for _, v := range vs {
+		o := v.Object
+		if o == nil {
+			o = obj
+		}
+		if o == nil {
+			continue // a cluster check must name its object
+		}
+		out = append(out, Finding{
+			CheckID:     c.ID,
+			Title:       c.Title,
+			Severity:    c.Severity,
+			Vector:      c.Vector,
+			Strategy:    c.Strategy,
+			Object:      o.ID,
+			Field:       v.Field,
+			Message:     v.Message,
+			Remediation: c.Remediation,
+			Fix:         v.Fix,
+			object:      o,
+		})
+	}
+	return out
+}
+
+// resolvePositions parses each document with findings once and resolves
+// the positions of all its findings together.
+func resolvePositions(findings []Finding, workers int) {
+	byDoc := map[*cluster.Document][]int{}
+	for i := range findings {
+		o := findings[i].object
+		if o.Origin.Doc == nil {
+			findings[i].Position = cluster.Position{File: o.Origin.File}
+			continue
+		}
+		byDoc[o.Origin.Doc] = append(byDoc[o.Origin.Doc], i)
+	}
+	docs := make(chan *cluster.Document)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for doc := range docs {
+				idx := byDoc[doc]
+				paths := make([]string, len(idx))
+				for j, i := range idx {
+					paths[j] = findings[i].object.Origin.DocPath(findings[i].Field)
+				}
+				for j, pos := range doc.Positions(paths) {
+					findings[idx[j]].Position = pos
+				}
+			}
+		}()
+	}
+	for doc := range byDoc {
+		docs <- doc
+	}
+	close(docs)
+	wg.Wait()
+}
+
+func sortFindings(fs []Finding) {
+	slices.SortFunc(fs, func(a, b Finding) int {
+		return cmp.Or(
+			cmp.Compare(b.Severity, a.Severity),
+			cmp.Compare(a.CheckID, b.CheckID),
+			cmp.Compare(a.Object.Namespace, b.Object.Namespace),
+			cmp.Compare(a.Object.Kind, b.Object.Kind),
+			cmp.Compare(a.Object.Name, b.Object.Name),
+			cmp.Compare(a.Position.File, b.Position.File),
+			cmp.Compare(a.Position.Line, b.Position.Line),
+			cmp.Compare(a.Field, b.Field),
+			cmp.Compare(a.Message, b.Message),
+		)
+	})
+}

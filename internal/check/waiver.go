@@ -1,0 +1,91 @@
+package check
+
+import (
+	"path"
+	"strings"
+	"time"
+
+	"github.com/palisade-sec/palisade/internal/cluster"
+)
+
+// WaiveAnnotation waives checks on the annotated object:
+//
+//	palisade.dev/waive: "workload/no-resource-limits,pss/runAsNonRoot -- batch job, owned by data team"
+const WaiveAnnotation = "palisade.dev/waive"
+
+// ParseWaiveAnnotation splits the annotation into check ids (or patterns)
+// and the reason after " -- ". ok is false when no check id is named.
+func ParseWaiveAnnotation(value string) (checks []string, reason string, ok bool) {
+	ids, reason, _ := strings.Cut(value, "--")
+	for _, id := range strings.Split(ids, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			checks = append(checks, id)
+		}
+	}
+	return checks, strings.TrimSpace(reason), len(checks) > 0
+}
+
+// applyWaivers marks waived findings and returns the expired waivers. The
+// first matching waiver wins; an annotation beats the config file because
+// it sits next to the object it excuses.
+func applyWaivers(findings []Finding, snap *cluster.Snapshot, cfg *Config, now time.Time) []ExpiredWaiver {
+	matches := make([]int, len(cfg.Waivers))
+	for i := range findings {
+		f := &findings[i]
+		if ids, reason, ok := ParseWaiveAnnotation(f.object.Annotations()[WaiveAnnotation]); ok && matchesAny(ids, f.CheckID) {
+			f.Suppression = &Suppression{Source: "annotation", Reason: reason}
+			continue
+		}
+		for j := range cfg.Waivers {
+			w := &cfg.Waivers[j]
+			if !matchesAny(w.Checks, f.CheckID) || !w.Selector.Matches(f.object) {
+				continue
+			}
+			if w.expired(now) {
+				matches[j]++
+				continue
+			}
+			f.Suppression = &Suppression{Source: "config", Reason: w.Reason, Owner: w.Owner, Expires: w.Expires}
+			break
+		}
+	}
+	var expired []ExpiredWaiver
+	for j := range cfg.Waivers {
+		if cfg.Waivers[j].expired(now) {
+			expired = append(expired, ExpiredWaiver{Waiver: cfg.Waivers[j], Matches: matches[j]})
+		}
+	}
+	return expired
+}
+
+// Matches reports whether the selector picks the object.
+func (s Selector) Matches(o *cluster.Object) bool {
+	if !globMatch(s.Namespace, o.ID.Namespace) || !globMatch(s.Kind, o.ID.Kind) || !globMatch(s.Name, o.ID.Name) {
+		return false
+	}
+	labels := o.Labels()
+	for k, v := range s.Labels {
+		if got, ok := labels[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
+
+func matchesAny(patterns []string, id string) bool {
+	for _, p := range patterns {
+		if globMatch(p, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// globMatch matches a shell pattern; the empty pattern matches everything.
+func globMatch(pattern, s string) bool {
+	if pattern == "" || pattern == s {
+		return true
+	}
+	ok, err := path.Match(pattern, s)
+	return err == nil && ok
+}

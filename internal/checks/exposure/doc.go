@@ -1,0 +1,2 @@
+// Package exposure holds checks; see doc.go.
+package exposure

@@ -1,0 +1,2 @@
+// Package supplychain holds checks; see doc.go.
+package supplychain

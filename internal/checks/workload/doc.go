@@ -1,0 +1,2 @@
+// Package workload holds checks; see doc.go.
+package workload

@@ -1,0 +1,133 @@
+package cluster
+
+import (
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Position is a place in a source file. Line and Column are 1-based; zero
+// means unknown.
+type Position struct {
+	File   string `json:"file,omitempty"`
+	Line   int    `json:"line,omitempty"`
+	Column int    `json:"column,omitempty"`
+}
+
+// IsZero reports whether the position is unknown.
+func (p Position) IsZero() bool { return p.File == "" && p.Line == 0 }
+
+// String formats the position like a compiler: "k8s/web.yaml:12:7".
+func (p Position) String() string {
+	switch {
+	case p.File == "":
+		return ""
+	case p.Line == 0:
+		return p.File
+	default:
+		return p.File + ":" + strconv.Itoa(p.Line) + ":" + strconv.Itoa(p.Column)
+	}
+}
+
+// Document is one YAML or JSON document of a source file. Only its bytes and
+// first line are kept; the node tree is rebuilt on demand when findings need
+// positions, so a 100k-document scan does not hold 100k node trees.
+type Document struct {
+	File string
+	// Line is the 1-based line of the file on which the document starts.
+	Line  int
+	Bytes []byte
+}
+
+// Positions resolves field paths ("spec.containers[0].image",
+// `metadata.annotations["a.b/c"]`) to positions in the file, parsing the
+// document once for all of them. A path that does not exist resolves to its
+// nearest existing parent, so a missing field points at where it belongs.
+func (d *Document) Positions(paths []string) []Position {
+	out := make([]Position, len(paths))
+	var root yaml.Node
+	if err := yaml.Unmarshal(d.Bytes, &root); err != nil || len(root.Content) == 0 {
+		for i := range out {
+			out[i] = Position{File: d.File, Line: d.Line}
+		}
+		return out
+	}
+	top := root.Content[0]
+	for i, p := range paths {
+		n := lookup(top, ParsePath(p))
+		out[i] = Position{File: d.File, Line: d.Line + n.Line - 1, Column: n.Column}
+	}
+	return out
+}
+
+// lookup walks the path as far as it exists and returns the deepest node
+// reached. For a mapping key it returns the key node, which is where editors
+// and SARIF viewers expect the marker.
+func lookup(n *yaml.Node, path []PathElem) *yaml.Node {
+	at := n
+	for _, el := range path {
+		for n.Kind == yaml.AliasNode && n.Alias != nil {
+			n = n.Alias
+		}
+		switch {
+		case el.Key != "" && n.Kind == yaml.MappingNode:
+			found := false
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == el.Key {
+					at, n, found = n.Content[i], n.Content[i+1], true
+					break
+				}
+			}
+			if !found {
+				return at
+			}
+		case el.Key == "" && n.Kind == yaml.SequenceNode && el.Index < len(n.Content):
+			n = n.Content[el.Index]
+			at = n
+		default:
+			return at
+		}
+	}
+	return at
+}
+
+// PathElem is one step of a field path: a mapping key or a list index.
+type PathElem struct {
+	Key   string
+	Index int
+}
+
+// ParsePath splits "a.b[2].c" and `a["x.y/z"]` into steps. It is lenient:
+// malformed brackets are read as keys.
+func ParsePath(p string) []PathElem {
+	var out []PathElem
+	for len(p) > 0 {
+		switch p[0] {
+		case '.':
+			p = p[1:]
+		case '[':
+			end := strings.IndexByte(p, ']')
+			if end < 0 {
+				return append(out, PathElem{Key: p})
+			}
+			inner := p[1:end]
+			if len(inner) >= 2 && (inner[0] == '"' || inner[0] == '\'') {
+				out = append(out, PathElem{Key: inner[1 : len(inner)-1]})
+			} else if i, err := strconv.Atoi(inner); err == nil {
+				out = append(out, PathElem{Key: "", Index: i})
+			} else {
+				out = append(out, PathElem{Key: inner})
+			}
+			p = p[end+1:]
+		default:
+			end := strings.IndexAny(p, ".[")
+			if end < 0 {
+				end = len(p)
+			}
+			out = append(out, PathElem{Key: p[:end]})
+			p = p[end:]
+		}
+	}
+	return out
+}

@@ -1,0 +1,192 @@
+package source
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/palisade-sec/palisade/internal/cluster"
+)
+
+// Options say what to read and how.
+type Options struct {
+	// Paths are files, folders (read recursively), Helm chart folders,
+	// Kustomize folders, or "-" for Stdin.
+	Paths []string
+	// Stdin is read for the path "-".
+	Stdin io.Reader
+	// ValuesFiles are Helm values files applied, in order, to every chart.
+	ValuesFiles []string
+	// Limits bound each document; the zero value means DefaultLimits.
+	Limits Limits
+}
+
+// Result is what was read.
+type Result struct {
+	Objects []*cluster.Object
+	Errors  []InputError
+	// Files counts the manifest files, charts and kustomizations read.
+	Files int
+}
+
+// Load reads every input. Input that cannot be read is reported in
+// Result.Errors and the rest is still read; the returned error is reserved
+// for a problem that stops the whole load.
+func Load(opts Options) *Result {
+	limits := opts.Limits
+	if limits == (Limits{}) {
+		limits = DefaultLimits
+	}
+	l := &loader{opts: opts, dec: &Decoder{Limits: limits}, res: &Result{}}
+	for _, p := range opts.Paths {
+		l.load(p)
+	}
+	return l.res
+}
+
+type loader struct {
+	opts Options
+	dec  *Decoder
+	res  *Result
+}
+
+func (l *loader) addError(file string, line int, format string, args ...any) {
+	l.res.Errors = append(l.res.Errors, InputError{File: file, Line: line, Message: fmt.Sprintf(format, args...)})
+}
+
+// decode adds the objects of one file's bytes.
+func (l *loader) decode(name string, data []byte) {
+	l.res.Files++
+	objs, errs := l.dec.Decode(name, data)
+	l.res.Objects = append(l.res.Objects, objs...)
+	l.res.Errors = append(l.res.Errors, errs...)
+}
+
+func (l *loader) load(p string) {
+	if p == "-" {
+		if l.opts.Stdin == nil {
+			l.addError("-", 0, "no standard input")
+			return
+		}
+		data, err := io.ReadAll(l.opts.Stdin)
+		if err != nil {
+			l.addError("-", 0, "reading standard input: %v", err)
+			return
+		}
+		l.decode("-", data)
+		return
+	}
+	info, err := os.Stat(p)
+	if err != nil {
+		l.addError(p, 0, "%v", unwrapPathError(err))
+		return
+	}
+	if !info.IsDir() {
+		l.loadFile(p)
+		return
+	}
+	l.loadDir(p)
+}
+
+// loadDir reads a folder: as a Helm chart or a kustomization when it is
+// one, otherwise every manifest below it, treating nested charts and
+// kustomizations as units.
+func (l *loader) loadDir(dir string) {
+	if isChart(dir) {
+		l.loadChart(dir)
+		return
+	}
+	if isKustomization(dir) {
+		l.loadKustomization(dir)
+		return
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		l.addError(dir, 0, "%v", unwrapPathError(err))
+		return
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	for _, e := range entries {
+		name := e.Name()
+		p := filepath.Join(dir, name)
+		switch {
+		case strings.HasPrefix(name, "."):
+			continue // .git, .palisade.yaml, editor files
+		case e.IsDir():
+			l.loadDir(p)
+		case e.Type()&fs.ModeSymlink != 0:
+			continue // never follow links out of the tree
+		case isManifestName(name):
+			l.loadFile(p)
+		}
+	}
+}
+
+func (l *loader) loadFile(p string) {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		l.addError(p, 0, "%v", unwrapPathError(err))
+		return
+	}
+	l.decode(p, data)
+}
+
+func (l *loader) loadChart(dir string) {
+	files, err := RenderChart(dir, l.opts.ValuesFiles)
+	if err != nil {
+		l.addError(dir, 0, "Helm chart did not render: %v", err)
+		return
+	}
+	for _, f := range files {
+		l.decode(f.Name, f.Data)
+	}
+}
+
+func (l *loader) loadKustomization(dir string) {
+	data, err := BuildKustomization(dir)
+	if err != nil {
+		l.addError(dir, 0, "kustomization did not build: %v", err)
+		return
+	}
+	l.decode(filepath.Join(dir, "kustomization.yaml"), data)
+}
+
+func isManifestName(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
+}
+
+func isChart(dir string) bool { return fileExists(filepath.Join(dir, "Chart.yaml")) }
+
+// KustomizationFileNames are the names Kustomize looks for in a folder.
+var KustomizationFileNames = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
+
+func isKustomization(dir string) bool {
+	for _, n := range KustomizationFileNames {
+		if fileExists(filepath.Join(dir, n)) {
+			return true
+		}
+	}
+	return false
+}
+
+func fileExists(p string) bool {
+	info, err := os.Stat(p)
+	return err == nil && !info.IsDir()
+}
+
+// unwrapPathError drops the path from an fs.PathError: the InputError
+// already names the file.
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*fs.PathError); ok {
+		return pe.Err
+	}
+	return err
+}

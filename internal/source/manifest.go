@@ -1,0 +1,231 @@
+package source
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"regexp"
+	goruntime "runtime"
+	"strconv"
+	"strings"
+	"sync"
+
+	"gopkg.in/yaml.v3"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/scheme"
+
+	"github.com/palisade-sec/palisade/internal/cluster"
+)
+
+// Limits bound what one document may cost to decode, so hostile input
+// (alias bombs, huge or deeply nested documents) is rejected fast.
+type Limits struct {
+	// MaxDocumentBytes bounds the size of one YAML/JSON document.
+	MaxDocumentBytes int
+	// MaxDepth bounds the nesting of mappings and sequences.
+	MaxDepth int
+	// MaxNodes bounds the nodes of one document after aliases are expanded;
+	// it is what stops a "billion laughs" alias bomb.
+	MaxNodes int
+}
+
+// DefaultLimits are generous for real manifests (the API server itself caps
+// an object at about 1.5 MiB) and cheap to enforce.
+var DefaultLimits = Limits{MaxDocumentBytes: 4 << 20, MaxDepth: 64, MaxNodes: 1 << 20}
+
+// Decoder turns manifest bytes into typed objects.
+type Decoder struct {
+	Limits Limits
+	// Workers bounds the documents decoded in parallel; 0 means GOMAXPROCS.
+	Workers int
+}
+
+// Decode reads every document of a multi-document YAML or JSON file. Each
+// document is one object or a kind: List of objects. A document that does
+// not decode is reported and the others are still read.
+func (d *Decoder) Decode(file string, data []byte) ([]*cluster.Object, []InputError) {
+	docs := SplitDocuments(file, data)
+	type result struct {
+		objs []*cluster.Object
+		errs []InputError
+	}
+	results := make([]result, len(docs))
+	workers := d.Workers
+	if workers <= 0 {
+		workers = goruntime.GOMAXPROCS(0)
+	}
+	if len(docs) < 2*workers {
+		for i, doc := range docs {
+			results[i].objs, results[i].errs = d.decodeDocument(doc)
+		}
+	} else {
+		var wg sync.WaitGroup
+		next := make(chan int, workers)
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					results[i].objs, results[i].errs = d.decodeDocument(docs[i])
+				}
+			}()
+		}
+		for i := range docs {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+	}
+	var objs []*cluster.Object
+	var errs []InputError
+	for _, r := range results {
+		objs = append(objs, r.objs...)
+		errs = append(errs, r.errs...)
+	}
+	return objs, errs
+}
+
+// SplitDocuments cuts a YAML stream at its "---" separator lines and "..."
+// end markers. The documents share data's memory.
+func SplitDocuments(file string, data []byte) []*cluster.Document {
+	var docs []*cluster.Document
+	start, startLine, line := 0, 1, 1
+	flush := func(end int) {
+		if len(bytes.TrimSpace(data[start:end])) > 0 {
+			docs = append(docs, &cluster.Document{File: file, Line: startLine, Bytes: data[start:end]})
+		}
+	}
+	for pos := 0; pos < len(data); line++ {
+		eol := bytes.IndexByte(data[pos:], '\n')
+		next := len(data)
+		if eol >= 0 {
+			next = pos + eol + 1
+		}
+		l := data[pos:next]
+		if isMarker(l, "---") || isMarker(l, "...") {
+			flush(pos)
+			start, startLine = next, line+1
+			if isMarker(l, "---") && len(bytes.TrimSpace(l[3:])) > 0 && l[3] != '#' {
+				// "--- {kind: Pod}": content on the separator line belongs to
+				// the new document.
+				start, startLine = pos+4, line
+			}
+		}
+		pos = next
+	}
+	flush(len(data))
+	return docs
+}
+
+func isMarker(l []byte, m string) bool {
+	if !bytes.HasPrefix(l, []byte(m)) {
+		return false
+	}
+	return len(l) == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\n' || l[3] == '\r'
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// decodeDocument decodes one document into its object or, for a List, its
+// items.
+func (d *Decoder) decodeDocument(doc *cluster.Document) ([]*cluster.Object, []InputError) {
+	fail := func(line int, format string, args ...any) []InputError {
+		return []InputError{{File: doc.File, Line: line, Message: fmt.Sprintf(format, args...)}}
+	}
+	if len(doc.Bytes) > d.Limits.MaxDocumentBytes {
+		return nil, fail(doc.Line, "document is %d bytes, over the %d-byte limit", len(doc.Bytes), d.Limits.MaxDocumentBytes)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(doc.Bytes, &root); err != nil {
+		msg := err.Error()
+		line := doc.Line
+		if m := yamlLine.FindStringSubmatch(msg); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			line += n - 1
+			msg = msg[len(m[0]):]
+		}
+		return nil, fail(line, "invalid YAML: %s", msg)
+	}
+	if len(root.Content) == 0 {
+		return nil, nil // only comments
+	}
+	top := root.Content[0]
+	if top.Kind == yaml.ScalarNode && top.ShortTag() == "!!null" {
+		return nil, nil
+	}
+	if top.Kind != yaml.MappingNode {
+		return nil, fail(doc.Line+top.Line-1, "expected a Kubernetes object (a mapping), found a %s", nodeKindName(top))
+	}
+	if kind := scalarValue(top, "kind"); strings.HasSuffix(kind, "List") {
+		if items := mappingValue(top, "items"); items != nil && items.Kind == yaml.SequenceNode {
+			var objs []*cluster.Object
+			var errs []InputError
+			for i, item := range items.Content {
+				o, err := d.decodeObject(doc, item, "items["+strconv.Itoa(i)+"]")
+				if err != nil {
+					errs = append(errs, *err)
+					continue
+				}
+				objs = append(objs, o)
+			}
+			return objs, errs
+		}
+	}
+	o, err := d.decodeObject(doc, top, "")
+	if err != nil {
+		return nil, []InputError{*err}
+	}
+	return []*cluster.Object{o}, nil
+}
+
+// decodeObject converts one object's node to JSON and decodes it into its
+// k8s.io/api type, or keeps it unstructured when the kind is not known.
+func (d *Decoder) decodeObject(doc *cluster.Document, n *yaml.Node, path string) (*cluster.Object, *InputError) {
+	line := doc.Line + n.Line - 1
+	fail := func(format string, args ...any) (*cluster.Object, *InputError) {
+		return nil, &InputError{File: doc.File, Line: line, Message: fmt.Sprintf(format, args...)}
+	}
+	c := jsonConverter{limits: d.Limits}
+	if err := c.write(n, 0); err != nil {
+		var ce *convertError
+		if errors.As(err, &ce) {
+			line = doc.Line + ce.line - 1
+		}
+		return fail("%v", err)
+	}
+	js := c.buf.Bytes()
+	apiVersion, kind := scalarValue(n, "apiVersion"), scalarValue(n, "kind")
+	if apiVersion == "" || kind == "" {
+		return fail("not a Kubernetes object: apiVersion and kind are required")
+	}
+	gvk := schema.FromAPIVersionAndKind(apiVersion, kind)
+	var obj runtime.Object
+	if scheme.Scheme.Recognizes(gvk) {
+		typed, _, err := scheme.Codecs.UniversalDeserializer().Decode(js, &gvk, nil)
+		if err != nil {
+			return fail("%s %s: %v", apiVersion, kind, err)
+		}
+		// The deserializer clears apiVersion/kind of typed objects; keep them.
+		typed.GetObjectKind().SetGroupVersionKind(gvk)
+		obj = typed
+	} else {
+		u := &unstructured.Unstructured{}
+		if err := u.UnmarshalJSON(js); err != nil {
+			return fail("%s %s: %v", apiVersion, kind, err)
+		}
+		obj = u
+	}
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return fail("%s %s: %v", apiVersion, kind, err)
+	}
+	return &cluster.Object{
+		ID:     cluster.ObjectID{APIVersion: apiVersion, Kind: kind, Namespace: m.GetNamespace(), Name: m.GetName()},
+		Typed:  obj,
+		Meta:   m,
+		Origin: cluster.Origin{File: doc.File, Doc: doc, Path: path},
+	}, nil
+}
