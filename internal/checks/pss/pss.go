@@ -50,6 +50,7 @@ func newCheck(id string, level psaapi.Level, fn policy.CheckPodFn) *check.Check 
 	return &check.Check{
 		Metadata: info,
 		Pod: func(_ *check.Context, pod *cluster.PodTemplate) []check.Violation {
+			pod = withAPIDefaults(pod)
 			res := fn(pod.Meta, pod.Spec)
 			if res.Allowed {
 				return nil
@@ -147,4 +148,26 @@ func Allows(level psaapi.Level, failed []string) bool {
 		}
 	}
 	return true
+}
+
+// withAPIDefaults returns the pod as the API server stores it, for the
+// defaults Pod Security Admission's verdict depends on: a volume that names
+// no source is an emptyDir. The pod is copied only when a default applies.
+func withAPIDefaults(pod *cluster.PodTemplate) *cluster.PodTemplate {
+	for i := range pod.Spec.Volumes {
+		if pod.Spec.Volumes[i].VolumeSource != (corev1.VolumeSource{}) {
+			continue
+		}
+		spec := *pod.Spec
+		spec.Volumes = append([]corev1.Volume(nil), spec.Volumes...)
+		for j := range spec.Volumes {
+			if spec.Volumes[j].VolumeSource == (corev1.VolumeSource{}) {
+				spec.Volumes[j].EmptyDir = &corev1.EmptyDirVolumeSource{}
+			}
+		}
+		copied := *pod
+		copied.Spec = &spec
+		return &copied
+	}
+	return pod
 }
