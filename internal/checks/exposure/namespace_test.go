@@ -1,0 +1,100 @@
+package exposure_test
+
+import (
+	"testing"
+
+	"github.com/palisade-sec/palisade/internal/check"
+	"github.com/palisade-sec/palisade/internal/checks/checktest"
+)
+
+func namespace(name, labels string) string {
+	s := "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + name + "\n"
+	if labels != "" {
+		s += "  labels:\n" + labels
+	}
+	return s
+}
+
+func workload(kind, name, ns string) string {
+	return `apiVersion: apps/v1
+kind: ` + kind + `
+metadata:
+  name: ` + name + `
+  namespace: ` + ns + `
+spec:
+  selector:
+    matchLabels: {app: ` + name + `}
+  template:
+    metadata:
+      labels: {app: ` + name + `}
+    spec:
+      containers:
+      - name: app
+        image: ghcr.io/acme/` + name + `:1.0
+`
+}
+
+const denyAll = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: default-deny
+  namespace: secure
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+`
+
+func TestNamespaceWithoutNetworkPolicy(t *testing.T) {
+	run(t, "exposure/namespace-without-networkpolicy", []testCase{
+		{
+			name: "namespaces with workloads and no policy",
+			yaml: namespace("shop", "") + "---\n" +
+				workload("Deployment", "web", "shop") + "---\n" +
+				workload("StatefulSet", "db", "shop") + "---\n" +
+				workload("DaemonSet", "agent", "shop") + "---\n" +
+				workload("Deployment", "worker", "shop") + "---\n" +
+				workload("Deployment", "ledger", "billing") + "---\n" +
+				namespace("secure", "") + "---\n" + denyAll + "---\n" +
+				workload("Deployment", "vault", "secure") + "---\n" +
+				workload("DaemonSet", "cni", "kube-system") + "---\n" +
+				namespace("empty", "") + "---\n" +
+				"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: config-only\n",
+			wants: []want{
+				{"Namespace/shop", "metadata.name", []string{`namespace "shop" runs 4 workloads (deployment.apps/web, statefulset.apps/db, daemonset.apps/agent and 1 more)`, "has no NetworkPolicy", "accepts traffic from everywhere"}},
+				{"Deployment/ledger", "metadata.namespace", []string{`namespace "billing" runs 1 workload (deployment.apps/ledger)`, "has no NetworkPolicy"}},
+			},
+		},
+		{
+			name: "every namespace has a policy",
+			yaml: namespace("secure", "") + "---\n" + denyAll + "---\n" + workload("Deployment", "vault", "secure"),
+		},
+	})
+}
+
+func TestNamespaceWithoutPSSEnforce(t *testing.T) {
+	field := `metadata.labels["pod-security.kubernetes.io/enforce"]`
+	run(t, "exposure/namespace-without-pss-enforce", []testCase{
+		{
+			name: "missing label or privileged",
+			yaml: namespace("shop", "") + "---\n" +
+				namespace("ci", "    pod-security.kubernetes.io/enforce: privileged\n    pod-security.kubernetes.io/warn: restricted\n") + "---\n" +
+				namespace("audit-only", "    pod-security.kubernetes.io/audit: restricted\n"),
+			wants: []want{
+				{"Namespace/shop", field, []string{`namespace "shop" has no label pod-security.kubernetes.io/enforce`}},
+				{"Namespace/ci", field, []string{`namespace "ci" sets pod-security.kubernetes.io/enforce=privileged`}},
+				{"Namespace/audit-only", field, []string{`namespace "audit-only" has no label`}},
+			},
+		},
+		{
+			name: "enforced levels, unparseable level (enforced as restricted), kube-system",
+			yaml: namespace("shop", "    pod-security.kubernetes.io/enforce: baseline\n") + "---\n" +
+				namespace("pay", "    pod-security.kubernetes.io/enforce: restricted\n") + "---\n" +
+				namespace("typo", "    pod-security.kubernetes.io/enforce: strict\n") + "---\n" +
+				namespace("kube-system", ""),
+		},
+	})
+	f := only(t, checktest.Run(t, "exposure/namespace-without-pss-enforce", nil, namespace("shop", "")))
+	assertFix(t, f.Fix, []check.PatchOp{{Op: "add", Path: "/metadata/labels", Value: map[string]string{"pod-security.kubernetes.io/enforce": "baseline"}}})
+	f = only(t, checktest.Run(t, "exposure/namespace-without-pss-enforce", nil, namespace("ci", "    pod-security.kubernetes.io/enforce: privileged\n")))
+	assertFix(t, f.Fix, []check.PatchOp{{Op: "add", Path: "/metadata/labels/pod-security.kubernetes.io~1enforce", Value: "baseline"}})
+}
