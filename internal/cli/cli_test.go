@@ -43,7 +43,7 @@ func writeFiles(t *testing.T, files map[string]string) string {
 }
 
 func TestScanExitStatus(t *testing.T) {
-	dir := writeFiles(t, map[string]string{"pod.yaml": privilegedPod, "broken/bad.yaml": "kind: [oops\n"})
+	dir := writeFiles(t, map[string]string{"pod.yaml": privilegedPod, "broken/bad.yaml": "apiVersion: v1\nkind: [oops\n"})
 	tests := []struct {
 		name string
 		args []string

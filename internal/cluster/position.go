@@ -72,17 +72,12 @@ func lookup(n *yaml.Node, path []PathElem) *yaml.Node {
 		}
 		switch {
 		case el.Key != "" && n.Kind == yaml.MappingNode:
-			found := false
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				if n.Content[i].Value == el.Key {
-					at, n, found = n.Content[i], n.Content[i+1], true
-					break
-				}
-			}
-			if !found {
+			k, v := lookupKey(n, el.Key, 0)
+			if k == nil {
 				return at
 			}
-		case el.Key == "" && n.Kind == yaml.SequenceNode && el.Index < len(n.Content):
+			at, n = k, v
+		case el.Key == "" && n.Kind == yaml.SequenceNode && el.Index >= 0 && el.Index < len(n.Content):
 			n = n.Content[el.Index]
 			at = n
 		default:
@@ -90,6 +85,48 @@ func lookup(n *yaml.Node, path []PathElem) *yaml.Node {
 		}
 	}
 	return at
+}
+
+// lookupKey finds a key of a mapping, and its value, among the mapping's
+// own keys and then those it merges in ("<<: *base"), earlier merged
+// mappings first, as YAML's merge key rule says. depth stops a mapping
+// that merges itself.
+func lookupKey(m *yaml.Node, key string, depth int) (k, v *yaml.Node) {
+	for m.Kind == yaml.AliasNode && m.Alias != nil {
+		m = m.Alias
+	}
+	if m.Kind != yaml.MappingNode || depth > 32 {
+		return nil, nil
+	}
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		kn := m.Content[i]
+		if kn.Kind == yaml.ScalarNode && kn.ShortTag() == "!!merge" {
+			merges = append(merges, m.Content[i+1])
+			continue
+		}
+		if kn.Value == key {
+			k, v = kn, m.Content[i+1]
+		}
+	}
+	if k != nil {
+		return k, v // the last of duplicate keys, as decoders keep it
+	}
+	for _, mv := range merges {
+		for mv.Kind == yaml.AliasNode && mv.Alias != nil {
+			mv = mv.Alias
+		}
+		list := []*yaml.Node{mv}
+		if mv.Kind == yaml.SequenceNode {
+			list = mv.Content
+		}
+		for _, src := range list {
+			if k, v := lookupKey(src, key, depth+1); k != nil {
+				return k, v
+			}
+		}
+	}
+	return nil, nil
 }
 
 // PathElem is one step of a field path: a mapping key or a list index.
@@ -108,13 +145,19 @@ func ParsePath(p string) []PathElem {
 			p = p[1:]
 		case '[':
 			end := strings.IndexByte(p, ']')
+			if len(p) > 1 && (p[1] == '"' || p[1] == '\'') {
+				// A quoted key may hold "]" or "."; it ends at its quote.
+				if q := strings.Index(p[2:], string(p[1])+"]"); q >= 0 {
+					out = append(out, PathElem{Key: p[2 : 2+q]})
+					p = p[2+q+2:]
+					continue
+				}
+			}
 			if end < 0 {
 				return append(out, PathElem{Key: p})
 			}
 			inner := p[1:end]
-			if len(inner) >= 2 && (inner[0] == '"' || inner[0] == '\'') {
-				out = append(out, PathElem{Key: inner[1 : len(inner)-1]})
-			} else if i, err := strconv.Atoi(inner); err == nil {
+			if i, err := strconv.Atoi(inner); err == nil && i >= 0 {
 				out = append(out, PathElem{Key: "", Index: i})
 			} else {
 				out = append(out, PathElem{Key: inner})

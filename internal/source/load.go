@@ -1,6 +1,7 @@
 package source
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"io/fs"
@@ -31,6 +32,8 @@ type Result struct {
 	Errors  []InputError
 	// Files counts the manifest files, charts and kustomizations read.
 	Files int
+	// Skipped are files found in folders that hold no Kubernetes objects.
+	Skipped []string
 }
 
 // Load reads every input. Input that cannot be read is reported in
@@ -86,7 +89,7 @@ func (l *loader) load(p string) {
 		return
 	}
 	if !info.IsDir() {
-		l.loadFile(p)
+		l.loadFile(p, true)
 		return
 	}
 	l.loadDir(p)
@@ -121,18 +124,30 @@ func (l *loader) loadDir(dir string) {
 		case e.Type()&fs.ModeSymlink != 0:
 			continue // never follow links out of the tree
 		case isManifestName(name):
-			l.loadFile(p)
+			l.loadFile(p, false)
 		}
 	}
 }
 
-func (l *loader) loadFile(p string) {
+// loadFile reads one manifest file. A file met while walking a folder that
+// cannot hold a Kubernetes object (no "apiVersion" or "kind" anywhere in it:
+// CI configs, compose files, test data) is skipped; a file the user named
+// is always decoded, so a mistake there is reported.
+func (l *loader) loadFile(p string, named bool) {
 	data, err := os.ReadFile(p)
 	if err != nil {
 		l.addError(p, 0, "%v", unwrapPathError(err))
 		return
 	}
+	if !named && !mayHoldObjects(data) {
+		l.res.Skipped = append(l.res.Skipped, p)
+		return
+	}
 	l.decode(p, data)
+}
+
+func mayHoldObjects(data []byte) bool {
+	return bytes.Contains(data, []byte("apiVersion")) && bytes.Contains(data, []byte("kind"))
 }
 
 func (l *loader) loadChart(dir string) {
@@ -141,18 +156,25 @@ func (l *loader) loadChart(dir string) {
 		l.addError(dir, 0, "Helm chart did not render: %v", err)
 		return
 	}
+	l.res.Files++ // the chart is one input, however many templates it has
 	for _, f := range files {
-		l.decode(f.Name, f.Data)
+		objs, errs := l.dec.Decode(f.Name, f.Data)
+		l.res.Objects = append(l.res.Objects, objs...)
+		l.res.Errors = append(l.res.Errors, errs...)
 	}
 }
 
+// loadKustomization reads the built resources of a kustomization, each
+// attributed to the file it came from (see decodeKustomization).
 func (l *loader) loadKustomization(dir string) {
-	data, err := BuildKustomization(dir)
+	objs, errs, err := decodeKustomization(l.dec, dir)
 	if err != nil {
 		l.addError(dir, 0, "kustomization did not build: %v", err)
 		return
 	}
-	l.decode(filepath.Join(dir, "kustomization.yaml"), data)
+	l.res.Files++
+	l.res.Objects = append(l.res.Objects, objs...)
+	l.res.Errors = append(l.res.Errors, errs...)
 }
 
 func isManifestName(name string) bool {

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"regexp"
+	"io"
 	goruntime "runtime"
 	"strconv"
 	"strings"
@@ -12,9 +12,12 @@ import (
 
 	"gopkg.in/yaml.v3"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/kubernetes/scheme"
 
 	"github.com/palisade-sec/palisade/internal/cluster"
@@ -30,11 +33,47 @@ type Limits struct {
 	// MaxNodes bounds the nodes of one document after aliases are expanded;
 	// it is what stops a "billion laughs" alias bomb.
 	MaxNodes int
+	// MaxExpandedBytes bounds the size of one document after aliases are
+	// expanded, which stops an alias bomb made of a few big strings; 0
+	// means 4 × MaxDocumentBytes.
+	MaxExpandedBytes int
+}
+
+// withDefaults fills the zero fields of l from DefaultLimits, so a zero
+// Decoder is usable.
+func (l Limits) withDefaults() Limits {
+	if l.MaxDocumentBytes <= 0 {
+		l.MaxDocumentBytes = DefaultLimits.MaxDocumentBytes
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = DefaultLimits.MaxDepth
+	}
+	if l.MaxNodes <= 0 {
+		l.MaxNodes = DefaultLimits.MaxNodes
+	}
+	if l.MaxExpandedBytes <= 0 {
+		l.MaxExpandedBytes = 4 * l.MaxDocumentBytes
+	}
+	return l
 }
 
 // DefaultLimits are generous for real manifests (the API server itself caps
 // an object at about 1.5 MiB) and cheap to enforce.
 var DefaultLimits = Limits{MaxDocumentBytes: 4 << 20, MaxDepth: 64, MaxNodes: 1 << 20}
+
+// decodeScheme knows the built-in Kubernetes types, and only those. It is
+// Palisade's own rather than client-go's global scheme.Scheme, which
+// libraries add types to as a side effect of being imported (Helm adds
+// CustomResourceDefinition), so what decodes typed does not depend on what
+// else the binary links.
+var decodeScheme = func() *runtime.Scheme {
+	s := runtime.NewScheme()
+	metav1.AddToGroupVersion(s, schema.GroupVersion{Version: "v1"})
+	utilruntime.Must(scheme.AddToScheme(s))
+	return s
+}()
+
+var decodeDeserializer = serializer.NewCodecFactory(decodeScheme).UniversalDeserializer()
 
 // Decoder turns manifest bytes into typed objects.
 type Decoder struct {
@@ -99,25 +138,50 @@ func SplitDocuments(file string, data []byte) []*cluster.Document {
 		}
 	}
 	for pos := 0; pos < len(data); line++ {
-		eol := bytes.IndexByte(data[pos:], '\n')
+		// Lines end at "\n", "\r\n" or a lone "\r", as in YAML.
 		next := len(data)
-		if eol >= 0 {
+		if eol := bytes.IndexAny(data[pos:], "\r\n"); eol >= 0 {
 			next = pos + eol + 1
+			if data[next-1] == '\r' && next < len(data) && data[next] == '\n' {
+				next++
+			}
 		}
 		l := data[pos:next]
-		if isMarker(l, "---") || isMarker(l, "...") {
+		switch {
+		case isMarker(l, "---") && onlyDirectives(data[start:pos]):
+			// "%YAML 1.1" and "%TAG" lines belong to the document the
+			// marker starts.
+		case isMarker(l, "---") || isMarker(l, "..."):
 			flush(pos)
 			start, startLine = next, line+1
-			if isMarker(l, "---") && len(bytes.TrimSpace(l[3:])) > 0 && l[3] != '#' {
-				// "--- {kind: Pod}": content on the separator line belongs to
-				// the new document.
-				start, startLine = pos+4, line
+			if rest := bytes.TrimSpace(l[3:]); len(rest) > 0 && (l[0] == '-' || rest[0] != '#') {
+				// "--- {kind: Pod}", "--- # web": the separator line belongs
+				// to the new document, marker included, so yaml.v3 reads it
+				// with the right columns. Content after "..." is an error
+				// yaml.v3 reports rather than text silently dropped.
+				start, startLine = pos, line
 			}
 		}
 		pos = next
 	}
 	flush(len(data))
 	return docs
+}
+
+// onlyDirectives reports whether b holds YAML directives ("%YAML 1.1")
+// and nothing else but blank and comment lines.
+func onlyDirectives(b []byte) bool {
+	found := false
+	for _, l := range bytes.FieldsFunc(b, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		switch t := bytes.TrimSpace(l); {
+		case len(t) == 0 || t[0] == '#':
+		case l[0] == '%':
+			found = true
+		default:
+			return false
+		}
+	}
+	return found
 }
 
 func isMarker(l []byte, m string) bool {
@@ -127,27 +191,34 @@ func isMarker(l []byte, m string) bool {
 	return len(l) == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\n' || l[3] == '\r'
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
-
 // decodeDocument decodes one document into its object or, for a List, its
 // items.
 func (d *Decoder) decodeDocument(doc *cluster.Document) ([]*cluster.Object, []InputError) {
 	fail := func(line int, format string, args ...any) []InputError {
 		return []InputError{{File: doc.File, Line: line, Message: fmt.Sprintf(format, args...)}}
 	}
-	if len(doc.Bytes) > d.Limits.MaxDocumentBytes {
-		return nil, fail(doc.Line, "document is %d bytes, over the %d-byte limit", len(doc.Bytes), d.Limits.MaxDocumentBytes)
+	limits := d.Limits.withDefaults()
+	if len(doc.Bytes) > limits.MaxDocumentBytes {
+		return nil, fail(doc.Line, "document is %d bytes, over the %d-byte limit", len(doc.Bytes), limits.MaxDocumentBytes)
 	}
+	dec := yaml.NewDecoder(bytes.NewReader(doc.Bytes))
 	var root yaml.Node
-	if err := yaml.Unmarshal(doc.Bytes, &root); err != nil {
-		msg := err.Error()
-		line := doc.Line
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
-			n, _ := strconv.Atoi(m[1])
-			line += n - 1
-			msg = msg[len(m[0]):]
+	if err := dec.Decode(&root); err != nil {
+		if err == io.EOF {
+			return nil, nil // only comments
 		}
-		return nil, fail(line, "invalid YAML: %s", msg)
+		line, msg := yamlErrorLine(doc.Bytes, err)
+		return nil, fail(doc.Line+line-1, "invalid YAML: %s", msg)
+	}
+	// SplitDocuments and yaml.v3 must agree on where documents end, or a
+	// document yaml.v3 sees (after a separator on a line that ends with a
+	// Unicode line separator, say) would be silently skipped.
+	var next yaml.Node
+	if err := dec.Decode(&next); err == nil {
+		return nil, fail(doc.Line+next.Line-1, "invalid YAML: another document starts inside this one; put each \"---\" on a line of its own")
+	} else if err != io.EOF {
+		line, msg := yamlErrorLine(doc.Bytes, err)
+		return nil, fail(doc.Line+line-1, "invalid YAML: %s", msg)
 	}
 	if len(root.Content) == 0 {
 		return nil, nil // only comments
@@ -160,7 +231,11 @@ func (d *Decoder) decodeDocument(doc *cluster.Document) ([]*cluster.Object, []In
 		return nil, fail(doc.Line+top.Line-1, "expected a Kubernetes object (a mapping), found a %s", nodeKindName(top))
 	}
 	if kind := scalarValue(top, "kind"); strings.HasSuffix(kind, "List") {
-		if items := mappingValue(top, "items"); items != nil && items.Kind == yaml.SequenceNode {
+		items := mappingValue(top, "items")
+		if items != nil && items.Kind == yaml.ScalarNode && items.ShortTag() == "!!null" || items == nil && kind == "List" {
+			return nil, nil // an empty list
+		}
+		if items != nil && items.Kind == yaml.SequenceNode {
 			var objs []*cluster.Object
 			var errs []InputError
 			for i, item := range items.Content {
@@ -188,7 +263,7 @@ func (d *Decoder) decodeObject(doc *cluster.Document, n *yaml.Node, path string)
 	fail := func(format string, args ...any) (*cluster.Object, *InputError) {
 		return nil, &InputError{File: doc.File, Line: line, Message: fmt.Sprintf(format, args...)}
 	}
-	c := jsonConverter{limits: d.Limits}
+	c := jsonConverter{limits: d.Limits.withDefaults()}
 	if err := c.write(n, 0); err != nil {
 		var ce *convertError
 		if errors.As(err, &ce) {
@@ -203,8 +278,8 @@ func (d *Decoder) decodeObject(doc *cluster.Document, n *yaml.Node, path string)
 	}
 	gvk := schema.FromAPIVersionAndKind(apiVersion, kind)
 	var obj runtime.Object
-	if scheme.Scheme.Recognizes(gvk) {
-		typed, _, err := scheme.Codecs.UniversalDeserializer().Decode(js, &gvk, nil)
+	if decodeScheme.Recognizes(gvk) {
+		typed, _, err := decodeDeserializer.Decode(js, &gvk, nil)
 		if err != nil {
 			return fail("%s %s: %v", apiVersion, kind, err)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -26,13 +27,26 @@ type convertError struct {
 
 func (e *convertError) Error() string { return e.msg }
 
-func (c *jsonConverter) write(n *yaml.Node, depth int) error {
+// check enforces the limits before a node is written. Every recursive path
+// of the converter goes through it, so a self-referencing alias or merge
+// key ends at MaxDepth instead of overflowing the stack.
+func (c *jsonConverter) check(n *yaml.Node, depth int) error {
 	if depth > c.limits.MaxDepth {
 		return &convertError{n.Line, fmt.Sprintf("nesting deeper than %d levels", c.limits.MaxDepth)}
 	}
 	c.nodes++
 	if c.nodes > c.limits.MaxNodes {
 		return &convertError{n.Line, fmt.Sprintf("document expands to more than %d nodes (excessive YAML aliasing?)", c.limits.MaxNodes)}
+	}
+	if c.buf.Len() > c.limits.MaxExpandedBytes {
+		return &convertError{n.Line, fmt.Sprintf("document expands to more than %d bytes (excessive YAML aliasing?)", c.limits.MaxExpandedBytes)}
+	}
+	return nil
+}
+
+func (c *jsonConverter) write(n *yaml.Node, depth int) error {
+	if err := c.check(n, depth); err != nil {
+		return err
 	}
 	switch n.Kind {
 	case yaml.DocumentNode:
@@ -106,17 +120,29 @@ func (c *jsonConverter) writeMapping(n *yaml.Node, depth int, first *bool) error
 	return nil
 }
 
+// writeMerge writes the pairs of the mapping(s) a merge key names. Of a
+// list of mappings, earlier ones win (YAML's merge key rule), so they are
+// written last.
 func (c *jsonConverter) writeMerge(v *yaml.Node, depth int) error {
-	for v.Kind == yaml.AliasNode && v.Alias != nil {
-		c.nodes++
-		v = v.Alias
+	if err := c.check(v, depth); err != nil {
+		return err
+	}
+	if v.Kind == yaml.AliasNode && v.Alias != nil {
+		return c.writeMerge(v.Alias, depth+1)
 	}
 	switch v.Kind {
 	case yaml.MappingNode:
 		first := c.buf.Bytes()[c.buf.Len()-1] == '{'
 		return c.writeMapping(v, depth+1, &first)
 	case yaml.SequenceNode:
-		for _, m := range v.Content {
+		for i := len(v.Content) - 1; i >= 0; i-- {
+			m := v.Content[i]
+			for m.Kind == yaml.AliasNode && m.Alias != nil {
+				m = m.Alias
+			}
+			if m.Kind != yaml.MappingNode {
+				return &convertError{m.Line, "a merge key (<<) needs a mapping or a list of mappings"}
+			}
 			if err := c.writeMerge(m, depth+1); err != nil {
 				return err
 			}
@@ -138,9 +164,14 @@ func (c *jsonConverter) writeScalar(n *yaml.Node) error {
 			return nil
 		}
 	case "!!int":
-		if i, err := strconv.ParseInt(n.Value, 10, 64); err == nil {
-			c.buf.WriteString(strconv.FormatInt(i, 10))
-			return nil
+		// The fast path is for plain decimals only: yaml.v3 reads "0644"
+		// as octal (as kubectl's YAML 1.1 parser does; file modes are
+		// written so), "0x1F" as hex and "1_000" as 1000.
+		if d := strings.TrimLeft(n.Value, "+-"); d != "" && (d[0] != '0' || d == "0") {
+			if i, err := strconv.ParseInt(n.Value, 10, 64); err == nil {
+				c.buf.WriteString(strconv.FormatInt(i, 10))
+				return nil
+			}
 		}
 		var i int64
 		if err := n.Decode(&i); err == nil {
