@@ -162,6 +162,19 @@ type Violation struct {
 	// Fix, when set, is a JSON patch (RFC 6902) against the object that
 	// removes the violation.
 	Fix []PatchOp
+	// Severity, when set, replaces the check's severity for this violation:
+	// a check whose gravity depends on the value (a runtime socket versus
+	// /var/log) or a result that could not be assessed.
+	Severity *Severity
+}
+
+// NotAssessed is the violation a check returns when the evidence it needs
+// could not be read (a file missing from a node copy, a flag in a config
+// file Palisade was not given). It is reported at info severity with the
+// reason, so a check never passes silently.
+func NotAssessed(obj *cluster.Object, field, reason string) Violation {
+	info := SeverityInfo
+	return Violation{Object: obj, Field: field, Message: "not assessed: " + reason, Severity: &info}
 }
 
 // PatchOp is one RFC 6902 JSON patch operation.

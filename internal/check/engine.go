@@ -125,8 +125,8 @@ func Run(snap *cluster.Snapshot, opts Options) *Result {
 	return &Result{Findings: findings, ExpiredWaivers: expired}
 }
 
-// finding pairs a Finding with the object it is about while the engine
-// still needs the object (positions, waivers).
+// appendFindings turns a check's violations into findings about obj (or
+// the object each violation names).
 func appendFindings(out []Finding, c *Check, obj *cluster.Object, vs []Violation) []Finding {
 	for _, v := range vs {
 		o := v.Object
@@ -136,10 +136,14 @@ func appendFindings(out []Finding, c *Check, obj *cluster.Object, vs []Violation
 		if o == nil {
 			continue // a cluster check must name its object
 		}
+		sev := c.Severity
+		if v.Severity != nil {
+			sev = *v.Severity
+		}
 		out = append(out, Finding{
 			CheckID:     c.ID,
 			Title:       c.Title,
-			Severity:    c.Severity,
+			Severity:    sev,
 			Vector:      c.Vector,
 			Strategy:    c.Strategy,
 			Object:      o.ID,

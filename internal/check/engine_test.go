@@ -186,3 +186,28 @@ func TestLoadConfigRejectsTypos(t *testing.T) {
 		}
 	}
 }
+
+func TestViolationSeverityOverridesTheCheck(t *testing.T) {
+	reg := check.NewRegistry()
+	reg.MustAdd(&check.Check{
+		Metadata: check.Metadata{ID: "test/graded", Title: "t", Description: "d", Remediation: "r", Severity: check.SeverityHigh,
+			Vector: check.VectorInsecureConfig, Strategy: check.StrategyPodSecurity},
+		Pod: func(_ *check.Context, p *cluster.PodTemplate) []check.Violation {
+			crit := check.SeverityCritical
+			return []check.Violation{
+				{Field: p.Field("hostPID"), Message: "graded", Severity: &crit},
+				check.NotAssessed(nil, p.Field(""), "no evidence"),
+				{Field: p.Field(""), Message: "default"},
+			}
+		}})
+	res := check.Run(checktest.Snapshot(t, "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: c}]}\n"),
+		check.Options{Registry: reg, Now: now})
+	got := map[string]check.Severity{}
+	for _, f := range res.Findings {
+		got[f.Message] = f.Severity
+	}
+	want := map[string]check.Severity{"graded": check.SeverityCritical, "not assessed: no evidence": check.SeverityInfo, "default": check.SeverityHigh}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("severities = %v, want %v", got, want)
+	}
+}

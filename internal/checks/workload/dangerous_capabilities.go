@@ -76,6 +76,7 @@ func dangerousCapabilities(_ *check.Context, pod *cluster.PodTemplate) []check.V
 			continue
 		}
 		var named, seen []string
+		critical := false
 		var remove []int
 		for i, c := range sc.Capabilities.Add {
 			name := strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(string(c))), "CAP_")
@@ -89,6 +90,7 @@ func dangerousCapabilities(_ *check.Context, pod *cluster.PodTemplate) []check.V
 			}
 			seen = append(seen, name)
 			named = append(named, fmt.Sprintf("%s (%s: %s)", string(c), gravity(risk.critical), risk.gain))
+			critical = critical || risk.critical
 		}
 		if len(named) == 0 {
 			continue
@@ -100,9 +102,10 @@ func dangerousCapabilities(_ *check.Context, pod *cluster.PodTemplate) []check.V
 			fix = append(fix, check.PatchOp{Op: "remove", Path: cluster.JSONPointer(field) + "/" + strconv.Itoa(i)})
 		}
 		out = append(out, check.Violation{
-			Field:   field,
-			Message: fmt.Sprintf("%s %q adds %s", kindOf(ref), ref.Container.Name, strings.Join(named, ", ")),
-			Fix:     fix,
+			Field:    field,
+			Message:  fmt.Sprintf("%s %q adds %s", kindOf(ref), ref.Container.Name, strings.Join(named, ", ")),
+			Fix:      fix,
+			Severity: severityOf(critical),
 		})
 	}
 	return out

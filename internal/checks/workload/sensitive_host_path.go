@@ -114,38 +114,39 @@ func sensitiveHostPath(_ *check.Context, pod *cluster.PodTemplate) []check.Viola
 		if v.HostPath == nil {
 			continue
 		}
-		msg, ok := hostPathRisk(v.HostPath.Path)
-		if !ok {
+		msg, risk := hostPathRisk(v.HostPath.Path)
+		if risk == nil {
 			continue
 		}
 		out = append(out, check.Violation{
-			Field:   pod.Field("volumes[" + strconv.Itoa(i) + "].hostPath.path"),
-			Message: fmt.Sprintf("hostPath volume %q mounts %s", v.Name, msg),
+			Field:    pod.Field("volumes[" + strconv.Itoa(i) + "].hostPath.path"),
+			Message:  fmt.Sprintf("hostPath volume %q mounts %s", v.Name, msg),
+			Severity: severityOf(risk.critical),
 		})
 	}
 	return out
 }
 
-// hostPathRisk describes what mounting p gives an attacker, or reports that
-// p is not sensitive.
-func hostPathRisk(raw string) (string, bool) {
+// hostPathRisk describes what mounting p gives an attacker and returns the
+// gravest risk it carries, or nil when p is not sensitive.
+func hostPathRisk(raw string) (string, *hostRisk) {
 	if !strings.HasPrefix(raw, "/") {
-		return "", false // not a Linux absolute path (Windows nodes, invalid)
+		return "", nil // not a Linux absolute path (Windows nodes, invalid)
 	}
 	p := path.Clean(raw)
 	for _, pub := range publishedFiles {
 		if p == pub || within(p, pub) {
-			return "", false
+			return "", nil
 		}
 	}
-	for _, r := range hostRisks {
-		if p == r.path {
-			return fmt.Sprintf("%s, %s: %s (%s)", p, r.what, r.gain, gravity(r.critical)), true
+	for i := range hostRisks {
+		if r := &hostRisks[i]; p == r.path {
+			return fmt.Sprintf("%s, %s: %s (%s)", p, r.what, r.gain, gravity(r.critical)), r
 		}
 	}
-	for _, r := range hostRisks {
-		if r.subtree && within(p, r.path) {
-			return fmt.Sprintf("%s, inside %s, %s: %s (%s)", p, r.path, r.what, r.gain, gravity(r.critical)), true
+	for i := range hostRisks {
+		if r := &hostRisks[i]; r.subtree && within(p, r.path) {
+			return fmt.Sprintf("%s, inside %s, %s: %s (%s)", p, r.path, r.what, r.gain, gravity(r.critical)), r
 		}
 	}
 	// A parent: name the gravest kind of path it holds, then the others.
@@ -166,7 +167,7 @@ func hostPathRisk(raw string) (string, bool) {
 		groups = append(groups, &group{risk: r, paths: []string{r.path}})
 	}
 	if len(groups) == 0 {
-		return "", false
+		return "", nil
 	}
 	worst := groups[0]
 	for _, g := range groups {
@@ -184,7 +185,7 @@ func hostPathRisk(raw string) (string, bool) {
 	if len(also) > 0 {
 		msg += "; it also holds " + strings.Join(also, ", ")
 	}
-	return msg, true
+	return msg, worst.risk
 }
 
 // listPaths joins up to three paths, and says when there are more.
@@ -201,6 +202,16 @@ func within(p, dir string) bool {
 		return p != "/"
 	}
 	return strings.HasPrefix(p, dir+"/")
+}
+
+// severityOf raises a violation to critical when its risk is; otherwise the
+// check's own severity (high) stands.
+func severityOf(critical bool) *check.Severity {
+	if !critical {
+		return nil
+	}
+	s := check.SeverityCritical
+	return &s
 }
 
 func gravity(critical bool) string {

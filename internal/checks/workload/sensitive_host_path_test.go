@@ -3,6 +3,9 @@ package workload
 import (
 	"strings"
 	"testing"
+
+	"github.com/palisade-sec/palisade/internal/check"
+	"github.com/palisade-sec/palisade/internal/checks/checktest"
 )
 
 func hostPathSpec(paths ...string) string {
@@ -103,7 +106,8 @@ func TestHostPathRisk(t *testing.T) {
 		"/mnt/data":                          "",
 		"relative/path":                      "",
 	} {
-		msg, ok := hostPathRisk(p)
+		msg, risk := hostPathRisk(p)
+		ok := risk != nil
 		switch {
 		case want == "" && ok:
 			t.Errorf("%s: flagged (%s), want not", p, msg)
@@ -112,5 +116,31 @@ func TestHostPathRisk(t *testing.T) {
 		case want != "" && !strings.Contains(msg, "("+want+")"):
 			t.Errorf("%s: %s, want gravity %s", p, msg, want)
 		}
+	}
+}
+
+func TestSensitiveHostPathGradesSeverity(t *testing.T) {
+	got := checktest.Run(t, "workload/sensitive-host-path", nil, `
+apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: ops}
+spec:
+  containers: [{name: c, image: c:1}]
+  volumes:
+  - {name: sock, hostPath: {path: /var/run/docker.sock}}
+  - {name: logs, hostPath: {path: /var/log}}
+`)
+	if len(got) != 2 {
+		t.Fatalf("got %d findings, want 2: %+v", len(got), got)
+	}
+	bySeverity := map[string]check.Severity{}
+	for _, f := range got {
+		bySeverity[f.Field] = f.Severity
+	}
+	if s := bySeverity["spec.volumes[0].hostPath.path"]; s != check.SeverityCritical {
+		t.Errorf("runtime socket: severity %s, want critical", s)
+	}
+	if s := bySeverity["spec.volumes[1].hostPath.path"]; s != check.SeverityHigh {
+		t.Errorf("/var/log: severity %s, want high", s)
 	}
 }
