@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/palisade-sec/palisade/internal/check"
+	"github.com/palisade-sec/palisade/internal/cluster"
+	"github.com/palisade-sec/palisade/internal/report"
+	"github.com/palisade-sec/palisade/internal/source"
+)
+
+// reportOptions are the flags every command that judges objects shares:
+// outputs, --fail-on, --config, --no-color.
+type reportOptions struct {
+	outputs    outputList
+	failOn     string
+	configPath string
+	noColor    bool
+
+	// Set by validate.
+	failOnSeverity *check.Severity
+	resolved       []output
+	config         *check.Config
+}
+
+func (o *reportOptions) addFlags(f *pflag.FlagSet) {
+	f.VarP(formatFlag{&o.outputs}, "output", "o", "report format: "+strings.Join(report.Formats(), ", ")+" (repeatable)")
+	f.Var(fileFlag{&o.outputs}, "output-file", "write the report of the -o before it to this file")
+	f.StringVar(&o.failOn, "fail-on", "", "exit 1 when a finding at or above this severity remains: info, low, medium, high, critical")
+	f.StringVar(&o.configPath, "config", "", "config file with waivers and settings (default ./"+check.ConfigFileName+" when present)")
+	f.BoolVar(&o.noColor, "no-color", false, "never colour the table (colour is used only on a terminal; NO_COLOR is honoured)")
+}
+
+// validate checks the flags before any input is read, so a usage error
+// costs nothing.
+func (o *reportOptions) validate() error {
+	if o.failOn != "" {
+		sev, err := check.ParseSeverity(o.failOn)
+		if err != nil {
+			return &exitError{ExitInput, fmt.Errorf("--fail-on: %w", err)}
+		}
+		o.failOnSeverity = &sev
+	}
+	var err error
+	if o.resolved, err = o.outputs.resolve(); err != nil {
+		return &exitError{ExitInput, err}
+	}
+	if o.config, err = loadConfig(o.configPath); err != nil {
+		return &exitError{ExitInput, err}
+	}
+	return nil
+}
+
+// judgeAndReport runs every check over the objects read, writes the
+// reports and turns the outcome into the exit status. inputErrors are
+// input that could not be read; they make the status 2 (partial result).
+func judgeAndReport(s *streams, o *reportOptions, inputs []string, objects []*cluster.Object, inputErrors []source.InputError) error {
+	snap := cluster.NewSnapshot(objects)
+	result := check.Run(snap, check.Options{Config: o.config})
+
+	rep := &report.Report{
+		Tool:           report.ToolInfo{Name: "palisade", Version: Version, URI: "https://github.com/palisade-sec/palisade"},
+		GeneratedAt:    time.Now(),
+		Inputs:         inputs,
+		Objects:        snap.Len(),
+		Checks:         metadataOf(check.Default().All()),
+		Findings:       result.Findings,
+		InputErrors:    inputErrors,
+		ExpiredWaivers: result.ExpiredWaivers,
+	}
+	color := !o.noColor && os.Getenv("NO_COLOR") == "" && isTerminal(s.out)
+	if err := o.outputs.write(o.resolved, rep, s.out, color); err != nil {
+		return &exitError{ExitInput, err}
+	}
+
+	for _, e := range inputErrors {
+		fmt.Fprintf(s.err, "palisade: %s\n", e.Error())
+	}
+	for _, w := range result.ExpiredWaivers {
+		fmt.Fprintf(s.err, "palisade: waiver for %s expired on %s (owner %q); it no longer waives %d finding(s): renew it or fix them\n",
+			strings.Join(w.Waiver.Checks, ","), w.Waiver.Expires, w.Waiver.Owner, w.Matches)
+	}
+	if len(inputErrors) > 0 {
+		return &exitError{code: ExitInput, err: fmt.Errorf("%d input error(s); the rest of the input was scanned", len(inputErrors))}
+	}
+	if o.failOnSeverity != nil {
+		n := 0
+		for i := range result.Findings {
+			if f := &result.Findings[i]; !f.Suppressed() && f.Severity >= *o.failOnSeverity {
+				n++
+			}
+		}
+		if n > 0 {
+			return &exitError{code: ExitFindings, err: fmt.Errorf("%d finding(s) at or above %s", n, *o.failOnSeverity)}
+		}
+	}
+	return nil
+}
