@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Benchmarks palisade on synthetic clusters of 1k, 10k and 100k objects
+# (DESIGN.md, "Performance practice"):
+#   1. hack/benchscan: builds palisade, scans generated clusters end to end
+#      and prints wall time, objects/s, peak RSS and findings per size;
+#   2. go test -bench over internal/synth: decode, scan and checks alone.
+#
+# Environment:
+#   BENCH_FULL=1        also run the 100k go benchmarks (skipped under -short)
+#   BENCH_SIZES=...     sizes for benchscan (default 1000,10000,100000)
+#   BENCH_RUNS=N        scans per size (default 1)
+#   BENCH_STRICT=1      exit 1 when the 100k target (<10 s, <1.5 GiB) is missed
+#   BENCH_TIME=...      -benchtime for go test (default 1s)
+#   BENCH_PATTERN=...   -bench pattern (default .)
+#   GO=...              the go command (default: go on PATH, else /usr/local/go/bin/go)
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+go=$(command -v "${GO:-go}" || echo /usr/local/go/bin/go)
+# benchscan runs "go build" itself: make sure it finds the same go.
+PATH="$(dirname "$go"):$PATH"
+export PATH
+benchscan_args=(-sizes "${BENCH_SIZES:-1000,10000,100000}" -runs "${BENCH_RUNS:-1}")
+if [[ "${BENCH_STRICT:-0}" == 1 ]]; then
+	benchscan_args+=(-strict)
+fi
+
+echo "== palisade scan, end to end (hack/benchscan)"
+"$go" run ./hack/benchscan "${benchscan_args[@]}"
+
+short=(-short)
+if [[ "${BENCH_FULL:-0}" == 1 ]]; then
+	short=()
+fi
+echo "== go test -bench ./internal/synth/ ${short[*]:-(full)}"
+"$go" test "${short[@]}" -run '^$' -bench "${BENCH_PATTERN:-.}" -benchtime "${BENCH_TIME:-1s}" -benchmem -timeout 60m ./internal/synth/
