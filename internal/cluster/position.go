@@ -30,14 +30,17 @@ func (p Position) String() string {
 	}
 }
 
-// Document is one YAML or JSON document of a source file. Only its bytes and
-// first line are kept; the node tree is rebuilt on demand when findings need
-// positions, so a 100k-document scan does not hold 100k node trees.
+// Document is one YAML or JSON document of a source file. No node tree is
+// kept, so a 100k-document scan does not hold 100k trees: the decoder leaves
+// a compact PositionIndex, or, without one, the document's bytes are parsed
+// again when findings need positions.
 type Document struct {
 	File string
 	// Line is the 1-based line of the file on which the document starts.
 	Line  int
 	Bytes []byte
+	// Index, when set, answers Positions without parsing Bytes.
+	Index *PositionIndex
 }
 
 // Positions resolves field paths ("spec.containers[0].image",
@@ -46,6 +49,13 @@ type Document struct {
 // nearest existing parent, so a missing field points at where it belongs.
 func (d *Document) Positions(paths []string) []Position {
 	out := make([]Position, len(paths))
+	if d.Index != nil {
+		for i, p := range paths {
+			line, col := d.Index.Lookup(ParsePath(p))
+			out[i] = Position{File: d.File, Line: d.Line + line - 1, Column: col}
+		}
+		return out
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(d.Bytes, &root); err != nil || len(root.Content) == 0 {
 		for i := range out {

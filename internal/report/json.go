@@ -1,7 +1,9 @@
 package report
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"time"
 
@@ -25,22 +27,69 @@ type jsonReport struct {
 	Checks         []check.Metadata      `json:"checks"`
 }
 
+// writeJSON writes the documented schema (jsonReport) indented by two
+// spaces, streaming the findings one by one so a 100k-finding report is never
+// held in memory whole.
 func writeJSON(w io.Writer, r *Report) error {
-	out := jsonReport{
-		SchemaVersion:  SchemaVersion,
-		Tool:           r.Tool,
-		GeneratedAt:    r.GeneratedAt.UTC(),
-		Inputs:         nonNil(r.Inputs),
-		Objects:        r.Objects,
-		Summary:        r.Summarize(),
-		Findings:       nonNil(r.Findings),
-		InputErrors:    nonNil(r.InputErrors),
-		ExpiredWaivers: nonNil(r.ExpiredWaivers),
-		Checks:         nonNil(r.Checks),
+	bw := bufio.NewWriterSize(w, 256<<10)
+	fields := []struct {
+		key   string
+		value any
+	}{
+		{"schemaVersion", SchemaVersion},
+		{"tool", r.Tool},
+		{"generatedAt", r.GeneratedAt.UTC()},
+		{"inputs", nonNil(r.Inputs)},
+		{"objects", r.Objects},
+		{"summary", r.Summarize()},
+		{"findings", nil}, // streamed below
+		{"inputErrors", nonNil(r.InputErrors)},
+		{"expiredWaivers", nonNil(r.ExpiredWaivers)},
+		{"checks", nonNil(r.Checks)},
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	bw.WriteString("{\n")
+	for i, f := range fields {
+		fmt.Fprintf(bw, "  %q: ", f.key)
+		if f.key == "findings" {
+			if err := writeFindingsJSON(bw, r.Findings); err != nil {
+				return err
+			}
+		} else {
+			b, err := json.MarshalIndent(f.value, "  ", "  ")
+			if err != nil {
+				return err
+			}
+			bw.Write(b)
+		}
+		if i < len(fields)-1 {
+			bw.WriteByte(',')
+		}
+		bw.WriteByte('\n')
+	}
+	bw.WriteString("}\n")
+	return bw.Flush()
+}
+
+func writeFindingsJSON(w *bufio.Writer, findings []check.Finding) error {
+	if len(findings) == 0 {
+		_, err := w.WriteString("[]")
+		return err
+	}
+	w.WriteString("[\n")
+	for i := range findings {
+		b, err := json.MarshalIndent(&findings[i], "    ", "  ")
+		if err != nil {
+			return err
+		}
+		w.WriteString("    ")
+		w.Write(b)
+		if i < len(findings)-1 {
+			w.WriteByte(',')
+		}
+		w.WriteByte('\n')
+	}
+	_, err := w.WriteString("  ]")
+	return err
 }
 
 // nonNil makes empty lists appear as [] rather than null.

@@ -110,3 +110,26 @@ func TestJSONNamesSeverities(t *testing.T) {
 		t.Errorf("bySeverity %v", got)
 	}
 }
+
+// TestJSONStreamingMatchesEncoder: the streamed report is byte for byte what
+// encoding/json writes for the documented jsonReport struct.
+func TestJSONStreamingMatchesEncoder(t *testing.T) {
+	for name, r := range map[string]*Report{"sample": sampleReport(), "empty": {}} {
+		var streamed, encoded bytes.Buffer
+		if err := writeJSON(&streamed, r); err != nil {
+			t.Fatal(err)
+		}
+		enc := json.NewEncoder(&encoded)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(jsonReport{
+			SchemaVersion: SchemaVersion, Tool: r.Tool, GeneratedAt: r.GeneratedAt.UTC(), Inputs: nonNil(r.Inputs),
+			Objects: r.Objects, Summary: r.Summarize(), Findings: nonNil(r.Findings), InputErrors: nonNil(r.InputErrors),
+			ExpiredWaivers: nonNil(r.ExpiredWaivers), Checks: nonNil(r.Checks),
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(streamed.Bytes(), encoded.Bytes()) {
+			t.Errorf("%s: streamed JSON differs from encoding/json:\n%s\n---\n%s", name, streamed.String(), encoded.String())
+		}
+	}
+}

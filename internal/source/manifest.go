@@ -16,9 +16,9 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/runtime/serializer"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/kubernetes/scheme"
+	kjson "sigs.k8s.io/json"
 
 	"github.com/palisade-sec/palisade/internal/cluster"
 )
@@ -73,7 +73,6 @@ var decodeScheme = func() *runtime.Scheme {
 	return s
 }()
 
-var decodeDeserializer = serializer.NewCodecFactory(decodeScheme).UniversalDeserializer()
 
 // Decoder turns manifest bytes into typed objects.
 type Decoder struct {
@@ -171,6 +170,11 @@ func SplitDocuments(file string, data []byte) []*cluster.Document {
 // onlyDirectives reports whether b holds YAML directives ("%YAML 1.1")
 // and nothing else but blank and comment lines.
 func onlyDirectives(b []byte) bool {
+	// Cheap exit for the common case: a directive is a line starting with
+	// "%", so a chunk without one cannot be only directives.
+	if b = bytes.TrimLeft(b, " \t\r\n"); len(b) == 0 || (b[0] != '%' && b[0] != '#') || bytes.IndexByte(b, '%') < 0 {
+		return false
+	}
 	found := false
 	for _, l := range bytes.FieldsFunc(b, func(r rune) bool { return r == '\n' || r == '\r' }) {
 		switch t := bytes.TrimSpace(l); {
@@ -227,6 +231,10 @@ func (d *Decoder) decodeDocument(doc *cluster.Document) ([]*cluster.Object, []In
 	if top.Kind == yaml.ScalarNode && top.ShortTag() == "!!null" {
 		return nil, nil
 	}
+	// Positions come from the index from now on; the bytes (and, once every
+	// document of a file is decoded, the file's buffer) can go.
+	doc.Index = cluster.BuildPositionIndex(top)
+	doc.Bytes = nil
 	if top.Kind != yaml.MappingNode {
 		return nil, fail(doc.Line+top.Line-1, "expected a Kubernetes object (a mapping), found a %s", nodeKindName(top))
 	}
@@ -279,11 +287,15 @@ func (d *Decoder) decodeObject(doc *cluster.Document, n *yaml.Node, path string)
 	gvk := schema.FromAPIVersionAndKind(apiVersion, kind)
 	var obj runtime.Object
 	if decodeScheme.Recognizes(gvk) {
-		typed, _, err := decodeDeserializer.Decode(js, &gvk, nil)
+		typed, err := decodeScheme.New(gvk)
 		if err != nil {
 			return fail("%s %s: %v", apiVersion, kind, err)
 		}
-		// The deserializer clears apiVersion/kind of typed objects; keep them.
+		// What the API machinery's JSON serializer does, without it sniffing
+		// apiVersion and kind again.
+		if err := kjson.UnmarshalCaseSensitivePreserveInts(js, typed); err != nil {
+			return fail("%s %s: %v", apiVersion, kind, err)
+		}
 		typed.GetObjectKind().SetGroupVersionKind(gvk)
 		obj = typed
 	} else {
