@@ -41,6 +41,7 @@ type streams struct {
 
 // Main runs the palisade command line and returns the exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	tuneGC()
 	s := &streams{in: stdin, out: stdout, err: stderr}
 	root := newRootCommand(s)
 	root.SetArgs(args)
