@@ -158,13 +158,17 @@ func appendFindings(out []Finding, c *Check, obj *cluster.Object, vs []Violation
 }
 
 // resolvePositions parses each document with findings once and resolves
-// the positions of all its findings together.
+// the positions of all its findings together. A finding about an object
+// read from a live cluster gets that cluster and resourceVersion instead.
 func resolvePositions(findings []Finding, workers int) {
 	byDoc := map[*cluster.Document][]int{}
 	for i := range findings {
 		o := findings[i].object
 		if o.Origin.Doc == nil {
 			findings[i].Position = cluster.Position{File: o.Origin.File}
+			if o.Origin.IsLive() {
+				findings[i].Live = &LiveOrigin{Cluster: o.Origin.Cluster, Server: o.Origin.Server, ResourceVersion: o.Origin.ResourceVersion}
+			}
 			continue
 		}
 		byDoc[o.Origin.Doc] = append(byDoc[o.Origin.Doc], i)

@@ -13,6 +13,7 @@ type Finding struct {
 	Object      cluster.ObjectID `json:"object"`
 	Field       string           `json:"field,omitempty"`
 	Position    cluster.Position `json:"position"`
+	Live        *LiveOrigin      `json:"live,omitempty"` // set instead of a file position for an object read from a cluster
 	Message     string           `json:"message"`
 	Remediation string           `json:"remediation"`
 	Fix         []PatchOp        `json:"fix,omitempty"`
@@ -23,6 +24,17 @@ type Finding struct {
 	// object is the offending object while the engine still needs it
 	// (positions, waivers); reports never see it.
 	object *cluster.Object
+}
+
+// LiveOrigin names the cluster a finding's object was read from and the
+// version of the object that was judged.
+type LiveOrigin struct {
+	// Cluster is the kubeconfig context (or the name the caller gave).
+	Cluster string `json:"cluster"`
+	// Server is the API server's URL.
+	Server string `json:"server,omitempty"`
+	// ResourceVersion is the object's metadata.resourceVersion when read.
+	ResourceVersion string `json:"resourceVersion,omitempty"`
 }
 
 // Suppression records why a finding is waived.

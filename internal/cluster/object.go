@@ -63,10 +63,11 @@ func (o *Object) Annotations() map[string]string { return o.Meta.GetAnnotations(
 
 // Origin says where an object came from: a document in a file (with the
 // document's bytes kept so a field's line and column can be found when a
-// finding needs it), or a live cluster.
+// finding needs it), or a live cluster (File and Doc empty; Cluster,
+// Server and ResourceVersion set).
 type Origin struct {
 	// File is the path as the user named it, "-" for stdin, or the template
-	// path inside a Helm chart.
+	// path inside a Helm chart. Empty for objects read from a cluster.
 	File string
 	// Doc is the YAML/JSON document the object was decoded from; nil for
 	// objects that did not come from a file.
@@ -74,7 +75,19 @@ type Origin struct {
 	// Path is the object's own path inside the document: empty for a
 	// document holding one object, "items[3]" for an item of a kind: List.
 	Path string
+
+	// Cluster names the cluster the object was read from: the kubeconfig
+	// context, or what the caller called it. Empty for objects from files.
+	Cluster string
+	// Server is the API server's URL the object was read from.
+	Server string
+	// ResourceVersion is the object's metadata.resourceVersion when it was
+	// read, so a finding names the exact version that was judged.
+	ResourceVersion string
 }
+
+// IsLive reports whether the object was read from a live cluster.
+func (o Origin) IsLive() bool { return o.Cluster != "" || o.Server != "" }
 
 // Position resolves a field path of this object to its place in the source.
 // The zero Position means "unknown" (not read from a file).

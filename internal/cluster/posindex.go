@@ -152,4 +152,6 @@ func (ix *PositionIndex) find(h uint64) (uint32, bool) {
 }
 
 // String is for debugging.
-func (ix *PositionIndex) String() string { return "PositionIndex(" + strconv.Itoa(len(ix.hashes)) + " keys)" }
+func (ix *PositionIndex) String() string {
+	return "PositionIndex(" + strconv.Itoa(len(ix.hashes)) + " keys)"
+}

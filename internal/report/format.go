@@ -59,13 +59,46 @@ func knownSeverity(s check.Severity) bool {
 	return s >= check.SeverityInfo && s <= check.SeverityCritical
 }
 
-// location is where a finding is: its source position when known, else its
+// location is where a finding is: its source position when known; for an
+// object read from a cluster, its field path and the cluster and version
+// judged ("spec.hostPID (cluster prod, resourceVersion 1234)"); else its
 // field path.
 func location(f *check.Finding) string {
 	if p := f.Position.String(); p != "" {
 		return p
 	}
+	if f.Live != nil {
+		if f.Field == "" {
+			return liveLocation(f.Live)
+		}
+		return f.Field + " (" + liveLocation(f.Live) + ")"
+	}
 	return f.Field
+}
+
+// origin is where a finding's object was read: its source position, or the
+// cluster and version for an object read from a cluster; "" when unknown.
+func origin(f *check.Finding) string {
+	if p := f.Position.String(); p != "" {
+		return p
+	}
+	if f.Live != nil {
+		return liveLocation(f.Live)
+	}
+	return ""
+}
+
+// liveLocation names a cluster and an object's version in it the way a
+// person reads them: "cluster prod, resourceVersion 1234".
+func liveLocation(l *check.LiveOrigin) string {
+	name := l.Cluster
+	if name == "" {
+		name = l.Server
+	}
+	if l.ResourceVersion == "" {
+		return "cluster " + name
+	}
+	return "cluster " + name + ", resourceVersion " + l.ResourceVersion
 }
 
 // selectorString describes a waiver's selector, e.g.

@@ -166,7 +166,7 @@ func htmlViewOf(r *Report) *htmlView {
 		v.Findings = append(v.Findings, htmlFinding{
 			Severity: f.Severity.String(), CheckID: f.CheckID, Title: f.Title,
 			Vector: string(f.Vector), Strategy: string(f.Strategy),
-			Object: f.Object.String(), Field: f.Field, Position: f.Position.String(),
+			Object: f.Object.String(), Field: f.Field, Position: origin(f),
 			Message: f.Message, Remediation: f.Remediation, Suppression: f.Suppression,
 		})
 	}

@@ -80,7 +80,7 @@ func junitFindingCase(f *check.Finding) junitCase {
 	var body strings.Builder
 	body.WriteString(f.Message)
 	body.WriteString("\n")
-	if p := f.Position.String(); p != "" {
+	if p := origin(f); p != "" {
 		fmt.Fprintf(&body, "at: %s\n", p)
 	}
 	if f.Field != "" {

@@ -200,6 +200,17 @@ func sarifResult(f *check.Finding, ruleIndex map[string]int) *sarif.Result {
 	if f.Field != "" {
 		props.Properties["field"] = f.Field
 	}
+	if l := f.Live; l != nil {
+		// Read from a cluster: no file to point at; the logical location
+		// names the object, these name the cluster and its version.
+		props.Properties["cluster"] = l.Cluster
+		if l.Server != "" {
+			props.Properties["server"] = l.Server
+		}
+		if l.ResourceVersion != "" {
+			props.Properties["resourceVersion"] = l.ResourceVersion
+		}
+	}
 	res.Properties = props
 
 	if s := f.Suppression; s != nil {

@@ -73,7 +73,6 @@ var decodeScheme = func() *runtime.Scheme {
 	return s
 }()
 
-
 // Decoder turns manifest bytes into typed objects.
 type Decoder struct {
 	Limits Limits

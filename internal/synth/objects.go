@@ -3,6 +3,8 @@ package synth
 // Namespaces, Services, Ingresses, RBAC, ServiceAccounts, NetworkPolicies,
 // Secrets and ConfigMaps.
 
+import "encoding/base64"
+
 func (g *gen) namespace(bad bool) {
 	g.nsSeq++
 	team, env := g.pickStr(teams), g.pickStr(envs)
@@ -67,7 +69,8 @@ func (g *gen) service(bad bool) {
 	g.kv(4, "targetPort", portName(a.comp))
 	g.kv(4, "protocol", "TCP")
 	if typ == "NodePort" {
-		g.kv(4, "nodePort", itoa(30000+g.r.IntN(2768)))
+		g.kv(4, "nodePort", itoa(30000+g.nodePorts%2768))
+		g.nodePorts++
 	}
 	g.l(2, "- name: metrics")
 	g.kv(4, "port", "9090")
@@ -419,7 +422,8 @@ func (g *gen) secret(bad bool) {
 		g.meta("registry-credentials", g.ns.name, []pair{{"team", g.ns.team}}, nil)
 		g.kv(0, "type", "kubernetes.io/dockerconfigjson")
 		g.l(0, "data:")
-		g.kv(2, ".dockerconfigjson", fake("docker-config-json", s))
+		// The API server checks that this key holds a JSON document.
+		g.kv(2, ".dockerconfigjson", base64.StdEncoding.EncodeToString([]byte(`{"auths":{"registry.example.com":{"auth":"`+fake("registry-auth", s)+`"}}}`)))
 	default:
 		g.begin("v1", "Secret")
 		g.meta(a.name+"-db", g.ns.name, g.appLabels(a), nil)

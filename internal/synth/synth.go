@@ -163,6 +163,10 @@ type gen struct {
 	ns     namespace
 	nsLeft int
 	nsSeq  int
+
+	// nodePorts counts the node ports handed out, so that each Service
+	// gets its own (the API server refuses a port already allocated).
+	nodePorts int
 }
 
 // namespace remembers what was written into the current namespace so that

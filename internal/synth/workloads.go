@@ -567,7 +567,6 @@ func (g *gen) replicaSet(bad bool) {
 	g.l(2, "selector:")
 	g.l(4, "matchLabels:")
 	g.selectorLabels(6, a)
-	g.kq(6, "pod-template-hash", hash)
 	g.podTemplate(2, "template", p)
 }
 
