@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -110,14 +111,22 @@ func Run(snap *cluster.Snapshot, opts Options) *Result {
 			mu.Unlock()
 		}()
 	}
+	// Cluster checks read the whole snapshot; they run beside the workers.
+	for _, c := range clusterChecks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			local := appendFindings(nil, c, nil, c.Cluster(ctx))
+			mu.Lock()
+			findings = append(findings, local...)
+			mu.Unlock()
+		}()
+	}
 	for start := 0; start < len(objects); start += chunk {
 		next <- start
 	}
 	close(next)
 	wg.Wait()
-	for _, c := range clusterChecks {
-		findings = appendFindings(findings, c, nil, c.Cluster(ctx))
-	}
 
 	resolvePositions(findings, workers)
 	expired := applyWaivers(findings, snap, cfg, now)
@@ -198,18 +207,66 @@ func resolvePositions(findings []Finding, workers int) {
 	wg.Wait()
 }
 
+// sortFindings sorts in the report order. Large sets are sorted in two
+// halves at once and merged.
 func sortFindings(fs []Finding) {
-	slices.SortFunc(fs, func(a, b Finding) int {
-		return cmp.Or(
-			cmp.Compare(b.Severity, a.Severity),
-			cmp.Compare(a.CheckID, b.CheckID),
-			cmp.Compare(a.Object.Namespace, b.Object.Namespace),
-			cmp.Compare(a.Object.Kind, b.Object.Kind),
-			cmp.Compare(a.Object.Name, b.Object.Name),
-			cmp.Compare(a.Position.File, b.Position.File),
-			cmp.Compare(a.Position.Line, b.Position.Line),
-			cmp.Compare(a.Field, b.Field),
-			cmp.Compare(a.Message, b.Message),
-		)
-	})
+	const parallelAbove = 8192
+	if len(fs) < parallelAbove {
+		slices.SortFunc(fs, compareFindings)
+		return
+	}
+	mid := len(fs) / 2
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		slices.SortFunc(fs[:mid], compareFindings)
+	}()
+	slices.SortFunc(fs[mid:], compareFindings)
+	wg.Wait()
+	merged := make([]Finding, 0, len(fs))
+	a, b := fs[:mid], fs[mid:]
+	for len(a) > 0 && len(b) > 0 {
+		if compareFindings(b[0], a[0]) < 0 {
+			merged, b = append(merged, b[0]), b[1:]
+		} else {
+			merged, a = append(merged, a[0]), a[1:]
+		}
+	}
+	merged = append(append(merged, a...), b...)
+	copy(fs, merged)
+}
+
+// compareFindings orders findings most severe first, then by check, object
+// and place. It compares field by field and stops at the first difference
+// (cmp.Or would compute every comparison).
+func compareFindings(a, b Finding) int {
+	if c := cmp.Compare(b.Severity, a.Severity); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.CheckID, b.CheckID); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Object.Namespace, b.Object.Namespace); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Object.Kind, b.Object.Kind); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Object.Name, b.Object.Name); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Object.APIVersion, b.Object.APIVersion); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Position.File, b.Position.File); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Position.Line, b.Position.Line); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Field, b.Field); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Message, b.Message)
 }

@@ -7,6 +7,7 @@ import (
 	_ "crypto/sha512" // lets go-digest accept sha384 and sha512 digests
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/distribution/reference"
 )
@@ -39,6 +40,25 @@ type Reference struct {
 // runtime would refuse to pull: bad syntax, upper-case repositories, bare
 // image IDs.
 func Parse(s string) (Reference, error) {
+	if r, ok := parsed.Load(s); ok {
+		res := r.(parseResult)
+		return res.ref, res.err
+	}
+	ref, err := parse(s)
+	parsed.Store(s, parseResult{ref, err})
+	return ref, err
+}
+
+// parsed memoizes Parse: a cluster runs few distinct images in many
+// containers, and several checks read each container's image.
+var parsed sync.Map // string -> parseResult
+
+type parseResult struct {
+	ref Reference
+	err error
+}
+
+func parse(s string) (Reference, error) {
 	named, err := reference.ParseNormalizedNamed(s)
 	if err != nil {
 		return Reference{}, fmt.Errorf("image %q: %w", s, err)

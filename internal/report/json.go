@@ -2,9 +2,12 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/palisade-sec/palisade/internal/check"
@@ -76,20 +79,56 @@ func writeFindingsJSON(w *bufio.Writer, findings []check.Finding) error {
 		return err
 	}
 	w.WriteString("[\n")
-	for i := range findings {
-		b, err := json.MarshalIndent(&findings[i], "    ", "  ")
-		if err != nil {
-			return err
+	// Findings are marshalled a window of chunks at a time, the chunks of a
+	// window in parallel, and written in order.
+	const chunk = 1024
+	workers := runtime.GOMAXPROCS(0)
+	bufs := make([]bytes.Buffer, workers)
+	errs := make([]error, workers)
+	for start := 0; start < len(findings); start += chunk * workers {
+		var wg sync.WaitGroup
+		for k := 0; k < workers; k++ {
+			lo := start + k*chunk
+			if lo >= len(findings) {
+				break
+			}
+			hi := min(lo+chunk, len(findings))
+			bufs[k].Reset()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[k] = marshalFindings(&bufs[k], findings[lo:hi], hi == len(findings))
+			}()
 		}
-		w.WriteString("    ")
-		w.Write(b)
-		if i < len(findings)-1 {
-			w.WriteByte(',')
+		wg.Wait()
+		for k := range bufs {
+			if errs[k] != nil {
+				return errs[k]
+			}
+			w.Write(bufs[k].Bytes())
+			bufs[k].Reset()
 		}
-		w.WriteByte('\n')
 	}
 	_, err := w.WriteString("  ]")
 	return err
+}
+
+// marshalFindings writes findings as indented array elements, each followed
+// by a comma unless it is the last of the array.
+func marshalFindings(b *bytes.Buffer, findings []check.Finding, endsArray bool) error {
+	for i := range findings {
+		out, err := json.MarshalIndent(&findings[i], "    ", "  ")
+		if err != nil {
+			return err
+		}
+		b.WriteString("    ")
+		b.Write(out)
+		if !endsArray || i < len(findings)-1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('\n')
+	}
+	return nil
 }
 
 // nonNil makes empty lists appear as [] rather than null.

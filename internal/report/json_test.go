@@ -114,7 +114,11 @@ func TestJSONNamesSeverities(t *testing.T) {
 // TestJSONStreamingMatchesEncoder: the streamed report is byte for byte what
 // encoding/json writes for the documented jsonReport struct.
 func TestJSONStreamingMatchesEncoder(t *testing.T) {
-	for name, r := range map[string]*Report{"sample": sampleReport(), "empty": {}} {
+	many := sampleReport()
+	for len(many.Findings) < 5000 { // several windows of parallel chunks
+		many.Findings = append(many.Findings, many.Findings...)
+	}
+	for name, r := range map[string]*Report{"sample": sampleReport(), "empty": {}, "many": many} {
 		var streamed, encoded bytes.Buffer
 		if err := writeJSON(&streamed, r); err != nil {
 			t.Fatal(err)

@@ -69,6 +69,9 @@ func dashboardEvidence(pod *cluster.PodTemplate) string {
 }
 
 func isDashboardImage(image string) bool {
+	if !strings.Contains(image, "dashboard") {
+		return false // every name below holds the word; skip parsing
+	}
 	ref, err := imageref.Parse(image)
 	if err != nil {
 		return false
