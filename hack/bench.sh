@@ -3,7 +3,8 @@
 # (DESIGN.md, "Performance practice"):
 #   1. hack/benchscan: builds palisade, scans generated clusters end to end
 #      and prints wall time, objects/s, peak RSS and findings per size;
-#   2. go test -bench over internal/synth: decode, scan and checks alone.
+#   2. go test -bench over internal/synth: decode, scan and checks alone;
+#   3. a live scan of 10k objects in a real kube-apiserver (test/e2e).
 #
 # Environment:
 #   BENCH_FULL=1        also run the 100k go benchmarks (skipped under -short)
@@ -13,6 +14,7 @@
 #   BENCH_TIME=...      -benchtime for go test (default 1s)
 #   BENCH_PATTERN=...   -bench pattern (default .)
 #   GO=...              the go command (default: go on PATH, else /usr/local/go/bin/go)
+#   BENCH_LIVE_RUNS=N   live scans of the 10k-object cluster (default 3)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -35,3 +37,11 @@ if [[ "${BENCH_FULL:-0}" == 1 ]]; then
 fi
 echo "== go test -bench ./internal/synth/ ${short[*]:-(full)}"
 "$go" test "${short[@]}" -run '^$' -bench "${BENCH_PATTERN:-.}" -benchtime "${BENCH_TIME:-1s}" -benchmem -timeout 60m ./internal/synth/
+
+# Live scan of a generated 10k-object cluster loaded into a real
+# kube-apiserver (test/e2e): objects/s, the scan's own CPU seconds (the API
+# server is another process) and the heap the scan holds.
+echo "== live scan against kube-apiserver (test/e2e)"
+KUBEBUILDER_ASSETS="${KUBEBUILDER_ASSETS:-$(bash hack/testbin.sh)}"
+export KUBEBUILDER_ASSETS
+"$go" test -run '^$' -bench BenchmarkLiveScan10k -benchtime "${BENCH_LIVE_RUNS:-3}x" -timeout 30m ./test/e2e/
