@@ -3,18 +3,22 @@
 package examples_test
 
 import (
+	"bufio"
 	"encoding/json"
 	"flag"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/palisade-sec/palisade/internal/check"
 	_ "github.com/palisade-sec/palisade/internal/checks"
 	"github.com/palisade-sec/palisade/internal/cluster"
 	"github.com/palisade-sec/palisade/internal/source"
+	"github.com/palisade-sec/palisade/internal/source/node"
 )
 
 var update = flag.Bool("update", false, "rewrite expected.json from the current findings (review the diff!)")
@@ -34,12 +38,24 @@ type ExpectedFinding struct {
 	At       string `json:"at"`
 }
 
-// Scan scans a scenario folder the way `palisade scan DIR` does, with the
-// scenario's own .palisade.yaml when it has one.
+// Scan scans a scenario folder the way `palisade scan DIR` does — or, for
+// a node scenario (a folder with a modes.txt), the way `palisade node
+// --root DIR` does — with the scenario's own .palisade.yaml when it has one.
 func Scan(t *testing.T, dir string) []check.Finding {
 	t.Helper()
-	loaded := source.Load(source.Options{Paths: []string{dir}})
-	for _, e := range loaded.Errors {
+	var objects []*cluster.Object
+	var errs []source.InputError
+	if isNodeScenario(dir) {
+		loaded, err := node.Load(node.Options{Root: dir, Stat: fixtureStat(t, dir)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		objects, errs = loaded.Objects, loaded.Errors
+	} else {
+		loaded := source.Load(source.Options{Paths: []string{dir}})
+		objects, errs = loaded.Objects, loaded.Errors
+	}
+	for _, e := range errs {
 		t.Errorf("input error: %v", e.Error())
 	}
 	cfg := &check.Config{}
@@ -49,7 +65,70 @@ func Scan(t *testing.T, dir string) []check.Finding {
 			t.Fatal(err)
 		}
 	}
-	return check.Run(cluster.NewSnapshot(loaded.Objects), check.Options{Config: cfg}).Findings
+	return check.Run(cluster.NewSnapshot(objects), check.Options{Config: cfg}).Findings
+}
+
+// isNodeScenario reports whether a scenario is a node's filesystem rather
+// than manifests: it has a modes.txt.
+func isNodeScenario(dir string) bool { return fileExists(filepath.Join(dir, "modes.txt")) }
+
+// fileMeta is a mode and owner from a modes.txt.
+type fileMeta struct {
+	mode         fs.FileMode
+	owner, group string
+}
+
+// fixtureStat gives a node scenario's files the modes and owners its
+// modes.txt lists, since git keeps neither. Each line is
+// "MODE OWNER:GROUP PATH", PATH relative to the scenario; files not
+// listed are 0600 root:root, directories 0755 root:root.
+func fixtureStat(t *testing.T, dir string) func(nodePath, diskPath string) (node.FileStat, error) {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, "modes.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	modes := map[string]fileMeta{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		fields := strings.Fields(line)
+		mode, err := strconv.ParseUint(fields[0], 8, 32)
+		owner, group, ok := strings.Cut(safeIndex(fields, 1), ":")
+		if len(fields) != 3 || err != nil || !ok {
+			t.Fatalf("%s/modes.txt:%d: want MODE OWNER:GROUP PATH, got %q", dir, n, line)
+		}
+		if !fileExists(filepath.Join(dir, filepath.FromSlash(fields[2]))) {
+			t.Fatalf("%s/modes.txt:%d: %s does not exist", dir, n, fields[2])
+		}
+		modes[fields[2]] = fileMeta{fs.FileMode(mode), owner, group}
+	}
+	return func(nodePath, diskPath string) (node.FileStat, error) {
+		info, err := os.Stat(diskPath)
+		if err != nil {
+			return node.FileStat{}, err
+		}
+		m, ok := modes[strings.TrimPrefix(nodePath, "/")]
+		switch {
+		case ok:
+		case info.IsDir():
+			m = fileMeta{0o755, "root", "root"}
+		default:
+			m = fileMeta{0o600, "root", "root"}
+		}
+		return node.FileStat{Mode: info.Mode().Type() | m.mode, Owner: m.owner, Group: m.group}, nil
+	}
+}
+
+func safeIndex(list []string, i int) string {
+	if i < len(list) {
+		return list[i]
+	}
+	return ""
 }
 
 func TestScenarios(t *testing.T) {
@@ -102,11 +181,15 @@ func TestScenarios(t *testing.T) {
 	}
 }
 
-// TestHardenedHasNothingAboveInfo is the promise of the hardened scenario.
+// TestHardenedHasNothingAboveInfo is the promise of the hardened
+// scenarios: nothing above info but what their .palisade.yaml waives, with
+// a reason.
 func TestHardenedHasNothingAboveInfo(t *testing.T) {
-	for _, f := range Scan(t, "hardened") {
-		if f.Severity > check.SeverityInfo && !f.Suppressed() {
-			t.Errorf("%s %s %s: %s", f.Severity, f.CheckID, f.Object, f.Message)
+	for _, name := range []string{"hardened", "node-hardened"} {
+		for _, f := range Scan(t, name) {
+			if f.Severity > check.SeverityInfo && !f.Suppressed() {
+				t.Errorf("%s: %s %s %s: %s", name, f.Severity, f.CheckID, f.Object, f.Message)
+			}
 		}
 	}
 }
