@@ -1,6 +1,7 @@
 package controlplane
 
 import (
+	"github.com/palisade-sec/palisade/internal/checks/checktest"
 	"strings"
 	"testing"
 
@@ -174,11 +175,11 @@ func TestAuditPolicy(t *testing.T) {
 		{"manifest scan", auditingAPIServer, []want{"info: not assessed: --audit-policy-file=/etc/kubernetes/audit/policy.yaml names /etc/kubernetes/audit/policy.yaml on the control-plane node"}},
 	})
 	t.Run("node: missing under the root", func(t *testing.T) {
-		compare(t, runOnNode(t, id, map[string]string{"etc/kubernetes/manifests/kube-apiserver.yaml": auditingAPIServer}),
+		checktest.Expect(t, runOnNode(t, id, map[string]string{"etc/kubernetes/manifests/kube-apiserver.yaml": auditingAPIServer}),
 			[]want{"info: not assessed: --audit-policy-file=/etc/kubernetes/audit/policy.yaml names /etc/kubernetes/audit/policy.yaml, which is missing under --root"})
 	})
 	t.Run("node: good policy", func(t *testing.T) {
-		compare(t, runOnNode(t, id, map[string]string{
+		checktest.Expect(t, runOnNode(t, id, map[string]string{
 			"etc/kubernetes/manifests/kube-apiserver.yaml": auditingAPIServer,
 			"etc/kubernetes/audit/policy.yaml":             "apiVersion: audit.k8s.io/v1\nkind: Policy" + goodPolicy,
 		}), nil)
@@ -188,7 +189,7 @@ func TestAuditPolicy(t *testing.T) {
 			"etc/kubernetes/manifests/kube-apiserver.yaml": auditingAPIServer,
 			"etc/kubernetes/audit/policy.yaml":             "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: None\n" + goodPolicy[len("\nrules:\n"):],
 		})
-		compare(t, got, []want{"medium: rule 1 is a catch-all at level None"})
+		checktest.Expect(t, got, []want{"medium: rule 1 is a catch-all at level None"})
 		if len(got) == 1 && got[0].Position.Line != 4 {
 			t.Errorf("reported at line %d, want 4", got[0].Position.Line)
 		}

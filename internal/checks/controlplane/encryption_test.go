@@ -1,6 +1,7 @@
 package controlplane
 
 import (
+	"github.com/palisade-sec/palisade/internal/checks/checktest"
 	"strings"
 	"testing"
 
@@ -104,10 +105,10 @@ func TestEncryptionAtRest(t *testing.T) {
 	})
 	manifest := map[string]string{"etc/kubernetes/manifests/kube-apiserver.yaml": encryptingAPIServer}
 	t.Run("node: file missing under the root", func(t *testing.T) {
-		compare(t, runOnNode(t, id, manifest), []want{"info: not assessed: --encryption-provider-config=/etc/kubernetes/enc/enc.yaml names /srv/enc/enc.yaml, which is missing under --root"})
+		checktest.Expect(t, runOnNode(t, id, manifest), []want{"info: not assessed: --encryption-provider-config=/etc/kubernetes/enc/enc.yaml names /srv/enc/enc.yaml, which is missing under --root"})
 	})
 	t.Run("node: file does not decode", func(t *testing.T) {
-		compare(t, runOnNode(t, id, map[string]string{
+		checktest.Expect(t, runOnNode(t, id, map[string]string{
 			"etc/kubernetes/manifests/kube-apiserver.yaml": encryptingAPIServer,
 			"srv/enc/enc.yaml": "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources: {}\n",
 		}), []want{"info: not assessed: --encryption-provider-config=/etc/kubernetes/enc/enc.yaml names /srv/enc/enc.yaml, which could not be read"})
@@ -117,13 +118,13 @@ func TestEncryptionAtRest(t *testing.T) {
 			"etc/kubernetes/manifests/kube-apiserver.yaml": encryptingAPIServer,
 			"srv/enc/enc.yaml": "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [secrets]\n  providers:\n  - identity: {}\n",
 		})
-		compare(t, got, []want{"high: the first provider for secrets is identity"})
+		checktest.Expect(t, got, []want{"high: the first provider for secrets is identity"})
 		if len(got) == 1 && (got[0].Object.Kind != "EncryptionConfiguration" || got[0].Position.Line != 6) {
 			t.Errorf("reported on %s line %d, want the EncryptionConfiguration, line 6", got[0].Object, got[0].Position.Line)
 		}
 	})
 	t.Run("node: kms v2 passes", func(t *testing.T) {
-		compare(t, runOnNode(t, id, map[string]string{
+		checktest.Expect(t, runOnNode(t, id, map[string]string{
 			"etc/kubernetes/manifests/kube-apiserver.yaml": encryptingAPIServer,
 			"srv/enc/enc.yaml": "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [secrets]\n  providers:\n  - kms: {apiVersion: v2, name: k, endpoint: unix:///k.sock}\n",
 		}), nil)

@@ -2,15 +2,11 @@ package controlplane
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/palisade-sec/palisade/internal/check"
 	"github.com/palisade-sec/palisade/internal/checks/checktest"
-	"github.com/palisade-sec/palisade/internal/cluster"
 	"github.com/palisade-sec/palisade/internal/source/node"
 )
 
@@ -52,31 +48,8 @@ func runCases(t *testing.T, id string, cases []testCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			compare(t, checktest.Run(t, id, nil, tc.yaml), tc.want)
+			checktest.Expect(t, checktest.Run(t, id, nil, tc.yaml), tc.want)
 		})
-	}
-}
-
-func compare(t *testing.T, got []check.Finding, wants []want) {
-	t.Helper()
-	used := make([]bool, len(got))
-	for _, w := range wants {
-		sev, text, _ := strings.Cut(w, ": ")
-		found := false
-		for i, f := range got {
-			if !used[i] && f.Severity.String() == sev && strings.Contains(f.Message, text) {
-				used[i], found = true, true
-				break
-			}
-		}
-		if !found {
-			t.Errorf("missing %s finding %q", sev, text)
-		}
-	}
-	for i, f := range got {
-		if !used[i] {
-			t.Errorf("unexpected %s finding on %s: %s", f.Severity, f.Field, f.Message)
-		}
 	}
 }
 
@@ -84,33 +57,12 @@ func compare(t *testing.T, got []check.Finding, wants []want) {
 // the node source and runs one check over it.
 func runOnNode(t *testing.T, id string, files map[string]string) []check.Finding {
 	t.Helper()
-	root := t.TempDir()
-	for name, body := range files {
-		p := filepath.Join(root, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	res, err := node.Load(node.Options{Root: root})
+	res, err := node.Load(node.Options{Root: checktest.WriteTree(t, files)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range res.Errors {
 		t.Logf("input error: %s", e.Error())
 	}
-	return runObjects(t, id, res.Objects)
-}
-
-func runObjects(t *testing.T, id string, objs []*cluster.Object) []check.Finding {
-	t.Helper()
-	c, ok := check.Default().Get(id)
-	if !ok {
-		t.Fatalf("check %s is not registered", id)
-	}
-	reg := check.NewRegistry()
-	reg.MustAdd(c)
-	return check.Run(cluster.NewSnapshot(objs), check.Options{Registry: reg, Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}).Findings
+	return checktest.RunObjects(t, id, nil, res.Objects)
 }

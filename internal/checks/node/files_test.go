@@ -1,6 +1,7 @@
 package node
 
 import (
+	"github.com/palisade-sec/palisade/internal/checks/checktest"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -54,7 +55,7 @@ func TestFilePermissionsNotAssessed(t *testing.T) {
 	}
 	// A file the node source could not examine says so.
 	res := runWithStatError(t, Prefix+"file-permissions")
-	compare(t, res, []want{"info: not assessed: /etc/kubernetes/admin.conf could not be examined: permission denied"})
+	checktest.Expect(t, res, []want{"info: not assessed: /etc/kubernetes/admin.conf could not be examined: permission denied"})
 }
 
 func TestFileOwnership(t *testing.T) {
@@ -94,7 +95,7 @@ func runWithStatError(t *testing.T, id string) []check.Finding {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return runObjects(t, id, res.Objects)
+	return checktest.RunObjects(t, id, nil, res.Objects)
 }
 
 func TestEtcdDataDirOwnership(t *testing.T) {

@@ -1,15 +1,13 @@
 package node
 
 import (
+	"github.com/palisade-sec/palisade/internal/checks/checktest"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/palisade-sec/palisade/internal/check"
-	"github.com/palisade-sec/palisade/internal/cluster"
 	nodesrc "github.com/palisade-sec/palisade/internal/source/node"
 )
 
@@ -30,29 +28,14 @@ func runNodeCases(t *testing.T, id string, cases []nodeCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			compare(t, runNode(t, id, tc.files, tc.modes), tc.want)
+			checktest.Expect(t, runNode(t, id, tc.files, tc.modes), tc.want)
 		})
 	}
 }
 
 func runNode(t *testing.T, id string, files, modes map[string]string) []check.Finding {
 	t.Helper()
-	root := t.TempDir()
-	for name, body := range files {
-		p := filepath.Join(root, filepath.FromSlash(name))
-		if strings.HasSuffix(name, "/") {
-			if err := os.MkdirAll(p, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	root := checktest.WriteTree(t, files)
 	stat := func(nodePath, diskPath string) (nodesrc.FileStat, error) {
 		info, err := os.Stat(diskPath)
 		if err != nil {
@@ -76,41 +59,7 @@ func runNode(t *testing.T, id string, files, modes map[string]string) []check.Fi
 	if err != nil {
 		t.Fatal(err)
 	}
-	return runObjects(t, id, res.Objects)
-}
-
-func runObjects(t *testing.T, id string, objs []*cluster.Object) []check.Finding {
-	t.Helper()
-	c, ok := check.Default().Get(id)
-	if !ok {
-		t.Fatalf("check %s is not registered", id)
-	}
-	reg := check.NewRegistry()
-	reg.MustAdd(c)
-	return check.Run(cluster.NewSnapshot(objs), check.Options{Registry: reg, Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}).Findings
-}
-
-func compare(t *testing.T, got []check.Finding, wants []want) {
-	t.Helper()
-	used := make([]bool, len(got))
-	for _, w := range wants {
-		sev, text, _ := strings.Cut(w, ": ")
-		found := false
-		for i, f := range got {
-			if !used[i] && f.Severity.String() == sev && strings.Contains(f.Message, text) {
-				used[i], found = true, true
-				break
-			}
-		}
-		if !found {
-			t.Errorf("missing %s finding %q", sev, text)
-		}
-	}
-	for i, f := range got {
-		if !used[i] {
-			t.Errorf("unexpected %s finding on %s %s: %s", f.Severity, f.Object, f.Field, f.Message)
-		}
-	}
+	return checktest.RunObjects(t, id, nil, res.Objects)
 }
 
 const dropIn = "[Service]\nEnvironment=\"KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml\"\n" +

@@ -2,6 +2,7 @@ package node
 
 import (
 	"errors"
+	"github.com/palisade-sec/palisade/internal/checks/checktest"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -19,22 +20,7 @@ import (
 // a directory. Each file gets mode 0600 unless modes says otherwise.
 func writeTree(t *testing.T, files map[string]string, modes map[string]fs.FileMode) string {
 	t.Helper()
-	root := t.TempDir()
-	for name, body := range files {
-		p := filepath.Join(root, filepath.FromSlash(name))
-		if strings.HasSuffix(name, "/") {
-			if err := os.MkdirAll(p, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	root := checktest.WriteTree(t, files)
 	for name, mode := range modes {
 		if err := os.Chmod(filepath.Join(root, filepath.FromSlash(name)), mode); err != nil {
 			t.Fatal(err)
