@@ -60,10 +60,15 @@ standard input.
 kubectl's conventions: the current kubeconfig context unless --context names
 another, $KUBECONFIG or ~/.kube/config unless --kubeconfig names a file (in a
 pod with no kubeconfig, its service account). Every namespace is read unless
--n names one; cluster-scoped kinds (ClusterRoles, ClusterRoleBindings) are
-always read. It is read-only: only list (and get on /version) is used, and
-deploy/rbac-readonly.yaml is a ClusterRole granting get, list and watch on
-exactly the kinds read. Secret
+-n names one; cluster-scoped kinds (Nodes, ClusterRoles, ClusterRoleBindings) are
+always read. It is read-only: only list is used, and get on /version and,
+where granted, on nodes/NAME/proxy/configz, which gives each node's kubelet
+configuration to the kubelet checks. deploy/rbac-readonly.yaml is a
+ClusterRole granting get, list and watch on exactly the kinds read; get on
+nodes/proxy is only a commented rule there, because it also opens the
+kubelet's API (exec into pods). Without it, or when a kubelet does not
+answer, a notice on standard error says the kubelet checks were not
+assessed; that alone does not make the result partial. Secret
 values are dropped as they arrive and never kept or printed. A Pod,
 ReplicaSet or Job made by a Deployment, StatefulSet, DaemonSet, CronJob,
 Job or ReplicationController is judged through its controller, so each
@@ -131,6 +136,8 @@ func runScan(s *streams, o *scanOptions, paths []string) error {
 
 // runScanLive reads the cluster and judges it like files: a kind that could
 // not be listed is an input error, so the status says the result is partial.
+// Notices (the kubelet configuration not read) go to standard error and
+// leave the status alone.
 func runScanLive(ctx context.Context, s *streams, o *scanOptions) error {
 	lo := o.live
 	switch {
@@ -163,6 +170,9 @@ func runScanLive(ctx context.Context, s *streams, o *scanOptions) error {
 	input := res.Cluster.String()
 	if lo.namespace != "" && !lo.allNamespaces {
 		input += " -n " + lo.namespace
+	}
+	for _, n := range res.Notices {
+		fmt.Fprintf(s.err, "palisade: cluster %s: %s\n", res.Cluster.Name, n)
 	}
 	return judgeAndReport(s, &o.reportOptions, []string{input}, res.Objects, res.Errors)
 }

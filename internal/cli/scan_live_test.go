@@ -13,6 +13,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kubeletv1beta1 "k8s.io/kubelet/config/v1beta1"
 
 	"github.com/palisade-sec/palisade/internal/cluster"
 	"github.com/palisade-sec/palisade/internal/source"
@@ -149,6 +150,73 @@ func TestScanClusterPartialResultExits2(t *testing.T) {
 	}
 }
 
+// liveKubeletConfig is a node's kubelet configuration as the live source
+// returns it: read from configz, named after the node.
+func liveKubeletConfig(node string, mode kubeletv1beta1.KubeletAuthorizationMode) *cluster.Object {
+	cfg := &kubeletv1beta1.KubeletConfiguration{
+		TypeMeta:      metav1.TypeMeta{APIVersion: "kubelet.config.k8s.io/v1beta1", Kind: "KubeletConfiguration"},
+		Authorization: kubeletv1beta1.KubeletAuthorization{Mode: mode},
+	}
+	return &cluster.Object{
+		ID:     cluster.ObjectID{APIVersion: "kubelet.config.k8s.io/v1beta1", Kind: "KubeletConfiguration", Name: node},
+		Typed:  cfg,
+		Meta:   &metav1.ObjectMeta{Name: node},
+		Origin: cluster.Origin{Cluster: prodCluster.Name, Server: prodCluster.Server, ResourceVersion: "77"},
+	}
+}
+
+func TestScanClusterJudgesKubeletConfiguration(t *testing.T) {
+	fakeLive(t, &live.Result{Objects: []*cluster.Object{liveKubeletConfig("node-1", kubeletv1beta1.KubeletAuthorizationModeAlwaysAllow)}, Cluster: prodCluster}, nil)
+	code, stdout, stderr := run(t, "", "scan", "--cluster", "-o", "json", "--fail-on", "critical")
+	if code != ExitFindings {
+		t.Fatalf("exit %d, want %d: %s", code, ExitFindings, stderr)
+	}
+	var rep liveReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, f := range rep.Findings {
+		if f.CheckID == "node/kubelet-authorization-mode" {
+			found = true
+			if f.Live["cluster"] != "kind-prod" || f.Live["resourceVersion"] != "77" {
+				t.Errorf("live = %v", f.Live)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("node/kubelet-authorization-mode did not fire on a live AlwaysAllow kubelet:\n%s", stdout)
+	}
+}
+
+// A notice (kubelet configuration not read) goes to standard error and is
+// not an input error: the status is not 2.
+func TestScanClusterNoticesAreNotInputErrors(t *testing.T) {
+	notice := "kubelet configuration not read (get nodes/proxy is not granted): the kubelet checks are not assessed in live mode; " +
+		"run `palisade node --root /` on a node, or grant it (deploy/rbac-readonly.yaml, commented)"
+	fakeLive(t, &live.Result{
+		Objects: []*cluster.Object{liveKubeletConfig("node-1", kubeletv1beta1.KubeletAuthorizationModeWebhook)},
+		Notices: []string{notice, "kubelet configuration of 1 of 2 nodes not read, so the kubelet checks do not assess them: node-2 (502 Bad Gateway)"},
+		Cluster: prodCluster,
+	}, nil)
+	code, stdout, stderr := run(t, "", "scan", "--cluster", "-o", "json", "--fail-on", "critical")
+	if code != ExitOK {
+		t.Fatalf("exit %d, want %d: notices do not make the result partial\n%s", code, ExitOK, stderr)
+	}
+	for _, want := range []string{"palisade: cluster kind-prod: " + notice + "\n", "palisade: cluster kind-prod: kubelet configuration of 1 of 2 nodes not read"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	var rep liveReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("JSON report: %v\n%s", err, stdout)
+	}
+	if len(rep.InputErrors) != 0 {
+		t.Errorf("input errors %+v", rep.InputErrors)
+	}
+}
+
 func TestScanClusterUnreachable(t *testing.T) {
 	fakeLive(t, nil, errors.New("cannot reach cluster kind-prod at https://127.0.0.1:6443: connection refused — check it is running"))
 	code, stdout, stderr := run(t, "", "scan", "--cluster")
@@ -231,7 +299,7 @@ users:
 
 func TestScanHelpMentionsCluster(t *testing.T) {
 	_, stdout, _ := run(t, "", "scan", "--help")
-	for _, want := range []string{"--cluster", "--kubeconfig", "--context", "-n, --namespace", "-A, --all-namespaces", "--qps", "--burst", "--request-timeout", "rbac-readonly.yaml"} {
+	for _, want := range []string{"--cluster", "--kubeconfig", "--context", "-n, --namespace", "-A, --all-namespaces", "--qps", "--burst", "--request-timeout", "rbac-readonly.yaml", "nodes/NAME/proxy/configz"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("help lacks %q", want)
 		}

@@ -37,7 +37,6 @@ func (l *loader) describe(st *listing, err error) string {
 }
 
 func (l *loader) reason(k *kind, err error) string {
-	var netErr net.Error
 	switch {
 	case apierrors.IsForbidden(err):
 		return "forbidden: " + statusDetail(err) + " — grant list on " + k.resource +
@@ -48,14 +47,21 @@ func (l *loader) reason(k *kind, err error) string {
 		return fmt.Sprintf("not served by this API server (404): the %s API is absent, so there are no %s to check", k.groupVersion(), k.resource)
 	case apierrors.IsTooManyRequests(err):
 		return "throttled by the API server (429 Too Many Requests) — lower --qps and --burst, then scan again"
-	case errors.Is(err, context.DeadlineExceeded), apierrors.IsTimeout(err), apierrors.IsServerTimeout(err),
-		errors.As(err, &netErr) && netErr.Timeout():
+	case isTimeout(err):
 		return fmt.Sprintf("timed out (request timeout %s) — raise --request-timeout, or scan one namespace at a time with -n", l.opts.RequestTimeout)
 	case errors.Is(err, context.Canceled):
 		return "interrupted"
 	default:
 		return err.Error()
 	}
+}
+
+// isTimeout reports whether a request failed for taking too long: its own
+// deadline, the API server's, or the network's.
+func isTimeout(err error) bool {
+	var netErr net.Error
+	return errors.Is(err, context.DeadlineExceeded) || apierrors.IsTimeout(err) || apierrors.IsServerTimeout(err) ||
+		errors.As(err, &netErr) && netErr.Timeout()
 }
 
 // statusDetail is the API server's message without the "<resource> is

@@ -34,6 +34,14 @@ type kind struct {
 	// of these kinds is not kept when that kind was listed completely.
 	owners []schema.GroupKind
 	list   listFunc
+	// forbiddenNotice, when set, makes a list the user may not make a
+	// notice (Result.Notices) instead of an input error: the kind serves
+	// only checks that are optional in live mode.
+	forbiddenNotice string
+	// then reads what the kind's objects lead to once they are listed,
+	// outside the kind's slot of the semaphore: each Node's kubelet
+	// configuration.
+	then func(l *loader, ctx context.Context, st *listing)
 }
 
 // groupVersion is "apps/v1", or "v1" for the core group.
@@ -63,6 +71,22 @@ func kinds() []*kind {
 				l, err := c.CoreV1().Namespaces().List(ctx, o)
 				if err != nil {
 					return nil, "", err
+				}
+				return items(l.Items), l.Continue, nil
+			}},
+		// Nodes are read for their kubelet configuration (see kubelet.go).
+		{resource: "nodes", gvk: core.WithKind("Node"),
+			forbiddenNotice: noticeNodesForbidden,
+			then:            (*loader).readKubelets,
+			list: func(ctx context.Context, c kubernetes.Interface, _ string, o metav1.ListOptions) ([]item, string, error) {
+				l, err := c.CoreV1().Nodes().List(ctx, o)
+				if err != nil {
+					return nil, "", err
+				}
+				for i := range l.Items {
+					// The images a node holds are often most of its
+					// object, and no check reads them.
+					l.Items[i].Status.Images = nil
 				}
 				return items(l.Items), l.Continue, nil
 			}},

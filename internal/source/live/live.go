@@ -1,7 +1,8 @@
 // Package live reads a running cluster through its API server into cluster
 // objects, the way the manifest source reads files. Like every source it
 // only reads: the only verbs it uses are list (on the kinds the checks
-// need) and get on /version.
+// need), get on /version, and get on nodes/NAME/proxy/configz for each
+// node's kubelet configuration (optional: see kubelet.go).
 //
 // Secret values are dropped as soon as each page of Secrets arrives; they
 // are never kept, compared or printed.
@@ -13,7 +14,7 @@
 // would repeat every finding of a Deployment once for each of its replicas
 // (and once for each ReplicaSet it kept for rollback). An object is kept
 // when it has no controller (a bare pod), when its controller is of a kind
-// Palisade does not read (a static pod's Node, a custom resource), or when
+// that has no pod template (a static pod's Node, a custom resource), or when
 // the controller's kind could not be listed, so nothing goes unjudged.
 package live
 
@@ -61,8 +62,9 @@ type Options struct {
 	Namespace     string
 	AllNamespaces bool
 	// QPS and Burst bound the client's request rate; RequestTimeout bounds
-	// each request (one page of one kind); PageSize is the limit of each
-	// list request; Concurrency is how many kinds are listed at once. Zero
+	// each request (one page of one kind, or one node's configz); PageSize
+	// is the limit of each list request; Concurrency is how many requests
+	// (lists of kinds, configz reads) are made at once. Zero
 	// means DefaultQPS, DefaultBurst, DefaultRequestTimeout,
 	// DefaultPageSize and DefaultConcurrency.
 	QPS            float32
@@ -80,11 +82,17 @@ type Options struct {
 // Result is what was read from the cluster.
 type Result struct {
 	// Objects are in a fixed order of kinds, each kind in the order the
-	// API server listed it.
+	// API server listed it, then the kubelet configuration read from each
+	// node (a KubeletConfiguration named after the node), in node order.
 	Objects []*cluster.Object
 	// Errors name each kind that could not be listed (or not completely),
 	// once, with the reason. Every other kind was still read.
 	Errors []source.InputError
+	// Notices say, one line each, what optional evidence was not read and
+	// why: the kubelet configuration, when get on nodes/proxy (or list on
+	// nodes) is not granted, or when a node's kubelet did not give it. The
+	// checks that need it are not assessed; these are not input errors.
+	Notices []string
 	// Cluster is the cluster that was read.
 	Cluster ClusterInfo
 }
@@ -108,8 +116,10 @@ func (c ClusterInfo) String() string {
 	return fmt.Sprintf("cluster %s (%s)", c.Name, c.Server)
 }
 
-// Load reads every kind the checks need from the cluster. A kind that
-// cannot be listed is reported in Result.Errors and the rest is still read.
+// Load reads every kind the checks need from the cluster, and each node's
+// kubelet configuration where that is permitted. A kind that cannot be
+// listed is reported in Result.Errors and the rest is still read; a
+// kubelet configuration that cannot be read is a Result.Notices line.
 // The error is reserved for a cluster that cannot be used at all: no or
 // bad kubeconfig, an unknown context, a server that does not answer or
 // rejects the credentials. Its message says what to do next.

@@ -48,6 +48,7 @@ func controlledBy(ns, name, apiVersion, kind, owner string) metav1.ObjectMeta {
 func oneOfEach() []runtime.Object {
 	return []runtime.Object{
 		&corev1.Namespace{ObjectMeta: meta("", "shop")},
+		&corev1.Node{ObjectMeta: meta("", "node1"), Status: corev1.NodeStatus{Images: []corev1.ContainerImage{{Names: []string{"nginx:1.27"}}}}},
 		&corev1.Pod{ObjectMeta: meta("shop", "bare")},
 		&appsv1.Deployment{ObjectMeta: meta("shop", "web")},
 		&appsv1.ReplicaSet{ObjectMeta: meta("shop", "rs")},
@@ -69,13 +70,19 @@ func oneOfEach() []runtime.Object {
 	}
 }
 
+// load reads through the fake client; every node's kubelet answers
+// configz with a minimal configuration.
 func load(t *testing.T, client *fake.Clientset, opts Options) *Result {
 	t.Helper()
-	res, err := loadWith(context.Background(), client, testCluster, opts.withDefaults())
+	res, err := loadKinds(context.Background(), client, minimalConfigz, testCluster, opts.withDefaults(), kinds())
 	if err != nil {
-		t.Fatalf("loadWith: %v", err)
+		t.Fatalf("loadKinds: %v", err)
 	}
 	return res
+}
+
+func minimalConfigz(context.Context, string) ([]byte, error) {
+	return []byte(`{"kubeletconfig":{"authorization":{"mode":"Webhook"}}}`), nil
 }
 
 func ids(objs []*cluster.Object) map[string]*cluster.Object {
@@ -88,14 +95,16 @@ func ids(objs []*cluster.Object) map[string]*cluster.Object {
 
 func TestLoadEveryKind(t *testing.T) {
 	res := load(t, fake.NewClientset(oneOfEach()...), Options{})
-	if len(res.Errors) != 0 {
-		t.Fatalf("errors: %v", res.Errors)
+	if len(res.Errors) != 0 || len(res.Notices) != 0 {
+		t.Fatalf("errors: %v, notices: %v", res.Errors, res.Notices)
 	}
 	if res.Cluster != testCluster {
 		t.Errorf("Cluster = %+v, want %+v", res.Cluster, testCluster)
 	}
 	want := map[string]cluster.ObjectID{
 		"Namespace":             {APIVersion: "v1", Kind: "Namespace", Name: "shop"},
+		"Node":                  {APIVersion: "v1", Kind: "Node", Name: "node1"},
+		"KubeletConfiguration":  {APIVersion: "kubelet.config.k8s.io/v1beta1", Kind: "KubeletConfiguration", Name: "node1"},
 		"Pod":                   {APIVersion: "v1", Kind: "Pod", Namespace: "shop", Name: "bare"},
 		"Deployment":            {APIVersion: "apps/v1", Kind: "Deployment", Namespace: "shop", Name: "web"},
 		"ReplicaSet":            {APIVersion: "apps/v1", Kind: "ReplicaSet", Namespace: "shop", Name: "rs"},
@@ -136,10 +145,14 @@ func TestLoadEveryKind(t *testing.T) {
 		if o.Meta == nil || o.Meta.GetName() != w.Name {
 			t.Errorf("%s: Meta not the object's metadata", o.ID)
 		}
-		if o.Meta != o.Typed.(metav1.Object) {
+		if m, ok := o.Typed.(metav1.Object); ok && o.Meta != m || !ok && o.ID.Kind != "KubeletConfiguration" {
 			t.Errorf("%s: Meta and Typed are different objects", o.ID)
 		}
-		wantOrigin := cluster.Origin{Cluster: "kind-test", Server: "https://127.0.0.1:6443", ResourceVersion: o.Meta.GetResourceVersion()}
+		rv := o.Meta.GetResourceVersion()
+		if o.ID.Kind == "KubeletConfiguration" {
+			rv = "42" // the Node's
+		}
+		wantOrigin := cluster.Origin{Cluster: "kind-test", Server: "https://127.0.0.1:6443", ResourceVersion: rv}
 		if o.Origin != wantOrigin || o.Origin.ResourceVersion == "" || !o.Origin.IsLive() {
 			t.Errorf("%s: Origin = %+v, want %+v with a resourceVersion", o.ID, o.Origin, wantOrigin)
 		}
@@ -147,6 +160,14 @@ func TestLoadEveryKind(t *testing.T) {
 	for kind := range want {
 		if !seen[kind] {
 			t.Errorf("no %s read", kind)
+		}
+	}
+	if last := res.Objects[len(res.Objects)-1]; last.ID.Kind != "KubeletConfiguration" {
+		t.Errorf("the last object is %s, want the kubelet configurations after every listed kind", last.ID)
+	}
+	for _, o := range res.Objects {
+		if n, ok := o.Typed.(*corev1.Node); ok && n.Status.Images != nil {
+			t.Errorf("%s keeps its images", o.ID)
 		}
 	}
 
@@ -266,8 +287,8 @@ func TestForbiddenKindIsOneErrorAndTheRestLoads(t *testing.T) {
 	if kinds["Secret"] {
 		t.Error("a Secret was read through a forbidden list")
 	}
-	if len(kinds) != len(oneOfEach())-1 {
-		t.Errorf("read %d kinds, want every kind but Secret: %v", len(kinds), kinds)
+	if len(kinds) != len(oneOfEach()) || !kinds["KubeletConfiguration"] {
+		t.Errorf("read %d kinds, want every kind but Secret, and the kubelet configuration: %v", len(kinds), kinds)
 	}
 }
 
@@ -502,12 +523,12 @@ func TestConcurrencyIsBounded(t *testing.T) {
 			return list(ctx, c, ns, o)
 		}
 	}
-	res, err := loadKinds(context.Background(), fake.NewClientset(oneOfEach()...), testCluster, Options{Concurrency: 3}.withDefaults(), ks)
+	res, err := loadKinds(context.Background(), fake.NewClientset(oneOfEach()...), minimalConfigz, testCluster, Options{Concurrency: 3}.withDefaults(), ks)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Objects) != len(oneOfEach()) {
-		t.Errorf("read %d objects, want %d", len(res.Objects), len(oneOfEach()))
+	if want := len(oneOfEach()) + 1; len(res.Objects) != want {
+		t.Errorf("read %d objects, want %d (with the kubelet configuration)", len(res.Objects), want)
 	}
 	if peak > 3 {
 		t.Errorf("%d lists in flight, want at most 3", peak)

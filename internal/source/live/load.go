@@ -21,16 +21,22 @@ type listing struct {
 	objects []*cluster.Object
 	err     error // the list failed (objects may hold the pages read before)
 	done    chan struct{}
+	// extra are the objects the kind's then step read (each Node's
+	// KubeletConfiguration); notices say what it could not read.
+	extra   []*cluster.Object
+	notices []string
 }
 
-// loadWith reads every kind through client. opts must have its defaults
-// applied.
+// loadWith reads every kind through client, and each node's kubelet
+// configuration through its core v1 REST client. opts must have its
+// defaults applied.
 func loadWith(ctx context.Context, client kubernetes.Interface, info ClusterInfo, opts Options) (*Result, error) {
-	return loadKinds(ctx, client, info, opts, kinds())
+	return loadKinds(ctx, client, configzThrough(client.CoreV1().RESTClient()), info, opts, kinds())
 }
 
-// loadKinds reads the kinds ks through client.
-func loadKinds(ctx context.Context, client kubernetes.Interface, info ClusterInfo, opts Options, ks []*kind) (*Result, error) {
+// loadKinds reads the kinds ks through client, and kubelet configurations
+// through configz.
+func loadKinds(ctx context.Context, client kubernetes.Interface, configz configzFunc, info ClusterInfo, opts Options, ks []*kind) (*Result, error) {
 	state := make(map[schema.GroupKind]*listing, len(ks))
 	all := make([]*listing, len(ks))
 	for i, k := range ks {
@@ -38,7 +44,7 @@ func loadKinds(ctx context.Context, client kubernetes.Interface, info ClusterInf
 		state[k.gvk.GroupKind()] = all[i]
 	}
 	prog := newProgress(opts.Progress, len(ks))
-	l := &loader{client: client, info: info, opts: opts, state: state, prog: prog,
+	l := &loader{client: client, configz: configz, info: info, opts: opts, state: state, prog: prog,
 		sem: make(chan struct{}, opts.Concurrency)}
 
 	// Owners are listed before the kinds they own, so it is known whether
@@ -50,8 +56,16 @@ func loadKinds(ctx context.Context, client kubernetes.Interface, info ClusterInf
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer close(st.done)
-			l.list(ctx, st)
+			defer l.prog.kindDone()
+			func() {
+				defer close(st.done)
+				l.list(ctx, st)
+			}()
+			// What the objects lead to is read without holding up the
+			// kinds that wait for this one.
+			if st.kind.then != nil {
+				st.kind.then(l, ctx, st)
+			}
 		}()
 	}
 	wg.Wait()
@@ -63,28 +77,37 @@ func loadKinds(ctx context.Context, client kubernetes.Interface, info ClusterInf
 	res := &Result{Cluster: info}
 	n := 0
 	for _, st := range all {
-		n += len(st.objects)
+		n += len(st.objects) + len(st.extra)
 	}
 	res.Objects = make([]*cluster.Object, 0, n)
 	for _, st := range all {
 		res.Objects = append(res.Objects, st.objects...)
-		if st.err != nil {
+		switch {
+		case st.err == nil:
+		case st.kind.forbiddenNotice != "" && apierrors.IsForbidden(st.err):
+			res.Notices = append(res.Notices, st.kind.forbiddenNotice)
+		default:
 			res.Errors = append(res.Errors, source.InputError{
 				File:    "cluster " + info.Name,
 				Message: l.describe(st, st.err),
 			})
 		}
+		res.Notices = append(res.Notices, st.notices...)
+	}
+	for _, st := range all {
+		res.Objects = append(res.Objects, st.extra...)
 	}
 	return res, nil
 }
 
 type loader struct {
-	client kubernetes.Interface
-	info   ClusterInfo
-	opts   Options
-	state  map[schema.GroupKind]*listing
-	prog   *progress
-	sem    chan struct{}
+	client  kubernetes.Interface
+	configz configzFunc
+	info    ClusterInfo
+	opts    Options
+	state   map[schema.GroupKind]*listing
+	prog    *progress
+	sem     chan struct{}
 }
 
 // list reads every page of one kind.
@@ -111,7 +134,6 @@ func (l *loader) list(ctx context.Context, st *listing) {
 		return
 	}
 	defer func() { <-l.sem }()
-	defer l.prog.kindDone()
 
 	ns := ""
 	if k.namespaced {
