@@ -56,21 +56,35 @@ func (o *reportOptions) validate() error {
 	return nil
 }
 
+// readInput is what a command read, ready to be judged.
+type readInput struct {
+	// names are the inputs as the report names them.
+	names   []string
+	objects []*cluster.Object
+	// errors are input that could not be read; they make the exit status 2
+	// (a partial result).
+	errors []source.InputError
+	// notices say what could not be assessed and why, without making the
+	// result partial.
+	notices []string
+}
+
 // judgeAndReport runs every check over the objects read, writes the
-// reports and turns the outcome into the exit status. inputErrors are
-// input that could not be read; they make the status 2 (partial result).
-func judgeAndReport(s *streams, o *reportOptions, inputs []string, objects []*cluster.Object, inputErrors []source.InputError) error {
-	snap := cluster.NewSnapshot(objects)
+// reports and turns the outcome into the exit status.
+func judgeAndReport(s *streams, o *reportOptions, in readInput) error {
+	inputErrors := in.errors
+	snap := cluster.NewSnapshot(in.objects)
 	result := check.Run(snap, check.Options{Config: o.config})
 
 	rep := &report.Report{
 		Tool:           report.ToolInfo{Name: "palisade", Version: Version, URI: "https://github.com/palisade-sec/palisade"},
 		GeneratedAt:    time.Now(),
-		Inputs:         inputs,
+		Inputs:         in.names,
 		Objects:        snap.Len(),
 		Checks:         metadataOf(check.Default().All()),
 		Findings:       result.Findings,
 		InputErrors:    inputErrors,
+		Notices:        in.notices,
 		ExpiredWaivers: result.ExpiredWaivers,
 	}
 	color := !o.noColor && os.Getenv("NO_COLOR") == "" && isTerminal(s.out)
@@ -80,6 +94,9 @@ func judgeAndReport(s *streams, o *reportOptions, inputs []string, objects []*cl
 
 	for _, e := range inputErrors {
 		fmt.Fprintf(s.err, "palisade: %s\n", e.Error())
+	}
+	for _, n := range in.notices {
+		fmt.Fprintf(s.err, "palisade: %s\n", n)
 	}
 	for _, w := range result.ExpiredWaivers {
 		fmt.Fprintf(s.err, "palisade: waiver for %s expired on %s (owner %q); it no longer waives %d finding(s): renew it or fix them\n",

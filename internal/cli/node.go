@@ -67,5 +67,5 @@ func runNode(s *streams, o *nodeOptions) error {
 	if err != nil {
 		return &exitError{ExitInput, err}
 	}
-	return judgeAndReport(s, &o.reportOptions, []string{o.root}, loaded.Objects, loaded.Errors)
+	return judgeAndReport(s, &o.reportOptions, readInput{names: []string{o.root}, objects: loaded.Objects, errors: loaded.Errors})
 }

@@ -131,7 +131,7 @@ func runScan(s *streams, o *scanOptions, paths []string) error {
 		return err
 	}
 	loaded := source.Load(source.Options{Paths: paths, Stdin: s.in, ValuesFiles: o.valuesFiles})
-	return judgeAndReport(s, &o.reportOptions, paths, loaded.Objects, loaded.Errors)
+	return judgeAndReport(s, &o.reportOptions, readInput{names: paths, objects: loaded.Objects, errors: loaded.Errors})
 }
 
 // runScanLive reads the cluster and judges it like files: a kind that could
@@ -171,10 +171,11 @@ func runScanLive(ctx context.Context, s *streams, o *scanOptions) error {
 	if lo.namespace != "" && !lo.allNamespaces {
 		input += " -n " + lo.namespace
 	}
-	for _, n := range res.Notices {
-		fmt.Fprintf(s.err, "palisade: cluster %s: %s\n", res.Cluster.Name, n)
+	notices := make([]string, len(res.Notices))
+	for i, n := range res.Notices {
+		notices[i] = "cluster " + res.Cluster.Name + ": " + n
 	}
-	return judgeAndReport(s, &o.reportOptions, []string{input}, res.Objects, res.Errors)
+	return judgeAndReport(s, &o.reportOptions, readInput{names: []string{input}, objects: res.Objects, errors: res.Errors, notices: notices})
 }
 
 // loadConfig reads the named config file, or ./.palisade.yaml when present.

@@ -33,6 +33,7 @@ type htmlView struct {
 	Vectors     []string
 	Strategies  []string
 	InputErrors []htmlInputError
+	Notices     []string
 	Expired     []htmlExpired
 	CSP         string
 }
@@ -170,6 +171,7 @@ func htmlViewOf(r *Report) *htmlView {
 			Message: f.Message, Remediation: f.Remediation, Suppression: f.Suppression,
 		})
 	}
+	v.Notices = r.Notices
 	for _, e := range r.InputErrors {
 		v.InputErrors = append(v.InputErrors, htmlInputError{File: e.File, Line: e.Line, Message: e.Message})
 	}
@@ -374,6 +376,13 @@ const htmlPage = `<!DOCTYPE html>
 {{range .InputErrors}}<tr><td><code>{{.File}}</code></td><td>{{if .Line}}{{.Line}}{{end}}</td><td>{{.Message}}</td></tr>
 {{end}}</tbody>
 </table>
+</section>
+{{end}}{{if .Notices}}
+<section id="notices">
+<h2>Not assessed</h2>
+<ul>
+{{range .Notices}}<li>{{.}}</li>
+{{end}}</ul>
 </section>
 {{end}}{{if .Expired}}
 <section id="expired-waivers">

@@ -26,6 +26,7 @@ type jsonReport struct {
 	Summary        Summary               `json:"summary"`
 	Findings       []check.Finding       `json:"findings"`
 	InputErrors    []source.InputError   `json:"inputErrors"`
+	Notices        []string              `json:"notices"`
 	ExpiredWaivers []check.ExpiredWaiver `json:"expiredWaivers"`
 	Checks         []check.Metadata      `json:"checks"`
 }
@@ -47,6 +48,7 @@ func writeJSON(w io.Writer, r *Report) error {
 		{"summary", r.Summarize()},
 		{"findings", nil}, // streamed below
 		{"inputErrors", nonNil(r.InputErrors)},
+		{"notices", nonNil(r.Notices)},
 		{"expiredWaivers", nonNil(r.ExpiredWaivers)},
 		{"checks", nonNil(r.Checks)},
 	}

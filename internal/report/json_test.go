@@ -36,7 +36,7 @@ func TestJSONRoundTrips(t *testing.T) {
 			want := jsonReport{
 				SchemaVersion: SchemaVersion, Tool: r.Tool, GeneratedAt: got.GeneratedAt,
 				Inputs: nonNil(r.Inputs), Objects: r.Objects, Summary: r.Summarize(),
-				Findings: nonNil(r.Findings), InputErrors: nonNil(r.InputErrors),
+				Findings: nonNil(r.Findings), InputErrors: nonNil(r.InputErrors), Notices: nonNil(r.Notices),
 				ExpiredWaivers: nonNil(r.ExpiredWaivers), Checks: nonNil(r.Checks),
 			}
 			if !reflect.DeepEqual(got, want) {
@@ -45,7 +45,7 @@ func TestJSONRoundTrips(t *testing.T) {
 			// and writing what was read gives the same bytes
 			again := render(t, "json", Options{}, &Report{
 				Tool: got.Tool, GeneratedAt: got.GeneratedAt, Inputs: got.Inputs, Objects: got.Objects,
-				Checks: got.Checks, Findings: got.Findings, InputErrors: got.InputErrors, ExpiredWaivers: got.ExpiredWaivers,
+				Checks: got.Checks, Findings: got.Findings, InputErrors: got.InputErrors, Notices: got.Notices, ExpiredWaivers: got.ExpiredWaivers,
 			})
 			if !bytes.Equal(again, b) {
 				t.Errorf("re-encoding changed the document:\n%s\n---\n%s", b, again)
@@ -63,6 +63,7 @@ func TestJSONEmptyListsAreArrays(t *testing.T) {
 		{"inputs", "[]"},
 		{"findings", "[]"},
 		{"inputErrors", "[]"},
+		{"notices", "[]"},
 		{"expiredWaivers", "[]"},
 		{"checks", "[]"},
 		{"objects", "0"},
@@ -128,7 +129,7 @@ func TestJSONStreamingMatchesEncoder(t *testing.T) {
 		if err := enc.Encode(jsonReport{
 			SchemaVersion: SchemaVersion, Tool: r.Tool, GeneratedAt: r.GeneratedAt.UTC(), Inputs: nonNil(r.Inputs),
 			Objects: r.Objects, Summary: r.Summarize(), Findings: nonNil(r.Findings), InputErrors: nonNil(r.InputErrors),
-			ExpiredWaivers: nonNil(r.ExpiredWaivers), Checks: nonNil(r.Checks),
+			Notices: nonNil(r.Notices), ExpiredWaivers: nonNil(r.ExpiredWaivers), Checks: nonNil(r.Checks),
 		}); err != nil {
 			t.Fatal(err)
 		}

@@ -99,6 +99,15 @@ func (m *mdWriter) write(r *Report) {
 		m.line("")
 	}
 
+	if len(r.Notices) > 0 {
+		m.line("### Not assessed (%d)", len(r.Notices))
+		m.line("")
+		for _, n := range r.Notices {
+			m.line("- %s", mdText(n))
+		}
+		m.line("")
+	}
+
 	if len(r.InputErrors) > 0 {
 		m.line("### Input errors (%d)", len(r.InputErrors))
 		m.line("")

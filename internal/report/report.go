@@ -32,6 +32,9 @@ type Report struct {
 	Findings []check.Finding
 	// InputErrors is input that could not be read.
 	InputErrors []source.InputError
+	// Notices say what could not be assessed without being an input error
+	// (a permission the scan may lack on purpose, such as nodes/proxy).
+	Notices []string
 	// ExpiredWaivers no longer waive anything.
 	ExpiredWaivers []check.ExpiredWaiver
 }

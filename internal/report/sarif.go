@@ -273,6 +273,12 @@ func writeSARIF(w io.Writer, r *Report) error {
 		}
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, n)
 	}
+	for _, text := range r.Notices {
+		n := sarif.NewNotification()
+		n.Level = sarif.LevelNote
+		n.Message = sarif.NewTextMessage(text)
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, n)
+	}
 	for _, ew := range r.ExpiredWaivers {
 		n := sarif.NewNotification()
 		n.Level = sarif.LevelWarning

@@ -117,6 +117,20 @@ func (t *tableWriter) write(w *bufio.Writer, r *Report) {
 		}
 	}
 
+	if len(r.Notices) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, t.paint(ansiBold, fmt.Sprintf("NOT ASSESSED (%d)", len(r.Notices))))
+		for _, n := range r.Notices {
+			for j, l := range wrap(sanitize(n), tableWidth-4) {
+				if j == 0 {
+					fmt.Fprintln(w, "  "+l)
+				} else {
+					fmt.Fprintln(w, "    "+l)
+				}
+			}
+		}
+	}
+
 	if len(r.ExpiredWaivers) > 0 {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, t.paint(ansiBold+ansiYellow, fmt.Sprintf("EXPIRED WAIVERS (%d)", len(r.ExpiredWaivers))))
