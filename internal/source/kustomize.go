@@ -202,13 +202,7 @@ func checkLocalOnlyIn(dir string, seen map[string]bool) error {
 		return nil
 	}
 	seen[abs] = true
-	file := ""
-	for _, n := range KustomizationFileNames {
-		if p := filepath.Join(dir, n); fileExists(p) {
-			file = p
-			break
-		}
-	}
+	file := kustomizationFile(dir)
 	if file == "" {
 		return nil
 	}
@@ -307,12 +301,9 @@ func decodeKustomization(dec *Decoder, dir string) ([]*cluster.Object, []InputEr
 	if err != nil {
 		return nil, nil, err
 	}
-	name := filepath.Join(dir, KustomizationFileNames[0])
-	for _, n := range KustomizationFileNames {
-		if p := filepath.Join(dir, n); fileExists(p) {
-			name = p
-			break
-		}
+	name := kustomizationFile(dir)
+	if name == "" {
+		name = filepath.Join(dir, KustomizationFileNames[0])
 	}
 	sources := map[string]*sourceFile{}
 	var objs []*cluster.Object

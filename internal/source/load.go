@@ -55,6 +55,9 @@ type loader struct {
 	opts Options
 	dec  *Decoder
 	res  *Result
+	// bases are the kustomization folders of the folder being walked that
+	// an overlay in it builds; they are scanned through the overlay.
+	bases map[string]string
 }
 
 func (l *loader) addError(file string, line int, format string, args ...any) {
@@ -92,6 +95,8 @@ func (l *loader) load(p string) {
 		l.loadFile(p, true)
 		return
 	}
+	l.bases = kustomizeBases(filepath.Clean(p))
+	delete(l.bases, filepath.Clean(p)) // a folder the user names is always read
 	l.loadDir(p)
 }
 
@@ -104,6 +109,10 @@ func (l *loader) loadDir(dir string) {
 		return
 	}
 	if isKustomization(dir) {
+		if _, isBase := l.bases[filepath.Clean(dir)]; isBase {
+			l.res.Skipped = append(l.res.Skipped, dir) // read through the overlay that builds it
+			return
+		}
 		l.loadKustomization(dir)
 		return
 	}
@@ -190,14 +199,7 @@ func isChart(dir string) bool { return fileExists(filepath.Join(dir, "Chart.yaml
 // KustomizationFileNames are the names Kustomize looks for in a folder.
 var KustomizationFileNames = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
 
-func isKustomization(dir string) bool {
-	for _, n := range KustomizationFileNames {
-		if fileExists(filepath.Join(dir, n)) {
-			return true
-		}
-	}
-	return false
-}
+func isKustomization(dir string) bool { return kustomizationFile(dir) != "" }
 
 func fileExists(p string) bool {
 	info, err := os.Stat(p)

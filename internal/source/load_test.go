@@ -145,3 +145,52 @@ func TestLoadLimits(t *testing.T) {
 		t.Errorf("errors %v", errorsOf(res.Errors))
 	}
 }
+
+// TestLoadReadsAKustomizeBaseThroughItsOverlay: walking a tree with a base
+// and an overlay that builds it reads the base's objects once, as the
+// overlay renders them; a base named on its own is still read.
+func TestLoadReadsAKustomizeBaseThroughItsOverlay(t *testing.T) {
+	tree := t.TempDir()
+	for _, d := range []string{"base", "overlays/prod"} {
+		src := filepath.Join("testdata/kustomize", d)
+		entries, err := os.ReadDir(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Join(tree, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			data, err := os.ReadFile(filepath.Join(src, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(tree, d, e.Name()), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	names := func(res *Result) map[string]int {
+		out := map[string]int{}
+		for _, o := range res.Objects {
+			out[o.ID.Kind+"/"+o.ID.Name]++
+		}
+		return out
+	}
+	walked := Load(Options{Paths: []string{tree}})
+	if len(walked.Errors) > 0 {
+		t.Fatal(walked.Errors)
+	}
+	for name, n := range names(walked) {
+		if n != 1 || !strings.HasPrefix(name[strings.Index(name, "/")+1:], "prod-") {
+			t.Errorf("%s read %d times; want each object once, from the prod overlay", name, n)
+		}
+	}
+	if len(walked.Skipped) != 1 || filepath.Base(walked.Skipped[0]) != "base" {
+		t.Errorf("skipped %v, want the base", walked.Skipped)
+	}
+	named := Load(Options{Paths: []string{filepath.Join(tree, "base")}})
+	if len(named.Objects) == 0 {
+		t.Error("a base the user names must be read")
+	}
+}
