@@ -38,7 +38,7 @@ type liveOptions struct {
 }
 
 // liveFlagNames are the flags that only mean something with --cluster.
-var liveFlagNames = []string{"kubeconfig", "context", "namespace", "all-namespaces", "qps", "burst", "request-timeout"}
+var liveFlagNames = []string{"kubeconfig", "context", "all-namespaces", "qps", "burst", "request-timeout"}
 
 // loadLive reads a cluster; tests replace it.
 var loadLive = live.Load
@@ -117,7 +117,7 @@ result is partial).`,
 	f.BoolVar(&o.live.cluster, "cluster", false, "scan the live cluster of the kubeconfig context instead of PATH")
 	f.StringVar(&o.live.kubeconfig, "kubeconfig", "", "kubeconfig file for --cluster (default $KUBECONFIG, else ~/.kube/config)")
 	f.StringVar(&o.live.context, "context", "", "kubeconfig context for --cluster (default the current context)")
-	f.StringVarP(&o.live.namespace, "namespace", "n", "", "with --cluster, read namespaced kinds in this namespace only (default every namespace)")
+	f.StringVarP(&o.live.namespace, "namespace", "n", "", "with --cluster, read namespaced kinds in this namespace only (default every namespace); with PATH, the namespace the manifests are applied to, as with kubectl apply -n: objects that name none are placed in it and charts render as a release in it")
 	f.BoolVarP(&o.live.allNamespaces, "all-namespaces", "A", false, "with --cluster, read every namespace (the default; wins over -n, as in kubectl)")
 	f.Float32Var(&o.live.qps, "qps", live.DefaultQPS, "with --cluster, the most API requests per second")
 	f.IntVar(&o.live.burst, "burst", live.DefaultBurst, "with --cluster, the most API requests in a burst above --qps")
@@ -130,7 +130,7 @@ func runScan(s *streams, o *scanOptions, paths []string) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
-	loaded := source.Load(source.Options{Paths: paths, Stdin: s.in, ValuesFiles: o.valuesFiles})
+	loaded := source.Load(source.Options{Paths: paths, Stdin: s.in, ValuesFiles: o.valuesFiles, Namespace: o.live.namespace})
 	return judgeAndReport(s, &o.reportOptions, readInput{names: paths, objects: loaded.Objects, errors: loaded.Errors})
 }
 

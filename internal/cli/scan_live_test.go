@@ -235,7 +235,6 @@ func TestScanClusterUsageErrors(t *testing.T) {
 	}{
 		{"PATH and --cluster", []string{"scan", "--cluster", dir}, "either PATH... or --cluster, not both"},
 		{"--context without --cluster", []string{"scan", dir, "--context", "prod"}, "--context applies to a live scan: add --cluster"},
-		{"-n without --cluster", []string{"scan", dir, "-n", "shop"}, "--namespace applies to a live scan"},
 		{"-A without --cluster", []string{"scan", dir, "-A"}, "--all-namespaces applies to a live scan"},
 		{"--values with --cluster", []string{"scan", "--cluster", "-f", "v.yaml"}, "-f/--values applies to Helm charts"},
 		{"zero qps", []string{"scan", "--cluster", "--qps", "0"}, "--qps must be above 0"},

@@ -21,7 +21,8 @@ type RenderedFile struct {
 }
 
 // HelmReleaseName and HelmNamespace are the release a chart is rendered as,
-// like `helm template palisade-scan <chart> --namespace default`.
+// like `helm template palisade-scan <chart> --namespace default`, unless
+// Options.Namespace names another namespace.
 const (
 	HelmReleaseName = "palisade-scan"
 	HelmNamespace   = "default"
@@ -45,6 +46,11 @@ const (
 // dependencies are declared but not vendored in charts/ is an error that
 // says to run `helm dependency build`.
 func RenderChart(dir string, valuesFiles []string) ([]RenderedFile, error) {
+	return renderChart(dir, HelmNamespace, valuesFiles)
+}
+
+// renderChart renders the chart as a release in namespace.
+func renderChart(dir, namespace string, valuesFiles []string) ([]RenderedFile, error) {
 	ch, err := chartloader.Load(dir)
 	if err != nil {
 		return nil, err
@@ -62,7 +68,7 @@ func RenderChart(dir string, valuesFiles []string) ([]RenderedFile, error) {
 	if err := chartutil.ProcessDependenciesWithMerge(ch, vals); err != nil {
 		return nil, err
 	}
-	opts := chartutil.ReleaseOptions{Name: HelmReleaseName, Namespace: HelmNamespace, Revision: 1, IsInstall: true}
+	opts := chartutil.ReleaseOptions{Name: HelmReleaseName, Namespace: namespace, Revision: 1, IsInstall: true}
 	renderVals, err := chartutil.ToRenderValues(ch, vals, opts, chartutil.DefaultCapabilities.Copy())
 	if err != nil {
 		return nil, err

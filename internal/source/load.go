@@ -22,6 +22,12 @@ type Options struct {
 	Stdin io.Reader
 	// ValuesFiles are Helm values files applied, in order, to every chart.
 	ValuesFiles []string
+	// Namespace, when set, is the namespace the manifests are applied to,
+	// as with `kubectl apply -n` or `helm install -n`: charts render as a
+	// release in it, and objects of namespaced kinds that name no namespace
+	// are placed in it. Objects of unknown kinds (CRDs) are left as they
+	// are, since their scope is not known.
+	Namespace string
 	// Limits bound each document; the zero value means DefaultLimits.
 	Limits Limits
 }
@@ -47,6 +53,14 @@ func Load(opts Options) *Result {
 	l := &loader{opts: opts, dec: &Decoder{Limits: limits}, res: &Result{}}
 	for _, p := range opts.Paths {
 		l.load(p)
+	}
+	if opts.Namespace != "" {
+		for _, o := range l.res.Objects {
+			if o.ID.Namespace == "" && cluster.IsNamespaced(o) {
+				o.ID.Namespace = opts.Namespace
+				o.Meta.SetNamespace(opts.Namespace)
+			}
+		}
 	}
 	return l.res
 }
@@ -160,7 +174,11 @@ func mayHoldObjects(data []byte) bool {
 }
 
 func (l *loader) loadChart(dir string) {
-	files, err := RenderChart(dir, l.opts.ValuesFiles)
+	ns := l.opts.Namespace
+	if ns == "" {
+		ns = HelmNamespace
+	}
+	files, err := renderChart(dir, ns, l.opts.ValuesFiles)
 	if err != nil {
 		l.addError(dir, 0, "Helm chart did not render: %v", err)
 		return

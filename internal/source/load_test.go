@@ -194,3 +194,44 @@ func TestLoadReadsAKustomizeBaseThroughItsOverlay(t *testing.T) {
 		t.Error("a base the user names must be read")
 	}
 }
+
+// TestLoadNamespacePlacesObjectsLikeKubectlApply: with Options.Namespace,
+// objects of namespaced kinds that name no namespace land in it; objects
+// that name one, cluster-scoped kinds and unknown kinds are left alone.
+func TestLoadNamespacePlacesObjectsLikeKubectlApply(t *testing.T) {
+	dir := t.TempDir()
+	manifests := `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec: {template: {spec: {containers: [{name: c, image: c}]}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: data}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: reader}
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w}
+`
+	if err := os.WriteFile(filepath.Join(dir, "all.yaml"), []byte(manifests), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := Load(Options{Paths: []string{dir}, Namespace: "shop"})
+	got := map[string]string{}
+	for _, o := range res.Objects {
+		got[o.ID.Kind] = o.ID.Namespace
+		if o.Meta.GetNamespace() != o.ID.Namespace {
+			t.Errorf("%s: metadata says %q, ID says %q", o.ID.Kind, o.Meta.GetNamespace(), o.ID.Namespace)
+		}
+	}
+	want := map[string]string{"Deployment": "shop", "Service": "data", "ClusterRole": "", "Widget": ""}
+	for kind, ns := range want {
+		if got[kind] != ns {
+			t.Errorf("%s in namespace %q, want %q", kind, got[kind], ns)
+		}
+	}
+}
