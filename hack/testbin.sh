@@ -2,7 +2,8 @@
 # Builds the real kube-apiserver and etcd the e2e tests run against, from the
 # Go module proxy at pinned versions, into a cache folder outside the repo:
 #
-#   $PALISADE_TESTBIN_CACHE (default ~/.cache/palisade/testbin)/k8s-<v>_etcd-<v>/
+#   $PALISADE_TESTBIN_CACHE (default $XDG_CACHE_HOME/palisade/testbin, else
+#   ~/.cache/palisade/testbin)/k8s-<v>_etcd-<v>/
 #
 # A second run with the same versions costs nothing. Prints the folder, which
 # is what KUBEBUILDER_ASSETS must point at.
@@ -19,7 +20,7 @@ ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
 STAGING_VERSION="v0.${K8S_VERSION#v1.}"
 export PATH="/usr/local/go/bin:$PATH"
 
-cache_root="${PALISADE_TESTBIN_CACHE:-$HOME/.cache/palisade/testbin}"
+cache_root="${PALISADE_TESTBIN_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/palisade/testbin}"
 dest="$cache_root/k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}"
 if [ -x "$dest/kube-apiserver" ] && [ -x "$dest/etcd" ]; then
   echo "$dest"

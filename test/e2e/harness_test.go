@@ -44,8 +44,8 @@ func assetsDir(t testing.TB) string {
 	if dir == "" {
 		root := os.Getenv("PALISADE_TESTBIN_CACHE")
 		if root == "" {
-			home, _ := os.UserHomeDir()
-			root = filepath.Join(home, ".cache", "palisade", "testbin")
+			cache, _ := os.UserCacheDir() // $XDG_CACHE_HOME or ~/.cache, as hack/testbin.sh
+			root = filepath.Join(cache, "palisade", "testbin")
 		}
 		dir = filepath.Join(root, fmt.Sprintf("k8s-%s_etcd-%s", k8sVersion, etcdVersion))
 	}
