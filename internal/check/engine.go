@@ -76,10 +76,6 @@ func Run(snap *cluster.Snapshot, opts Options) *Result {
 
 	// One unit of work is one object: its object checks, and its pod checks
 	// when it runs pods. Units are handed out in chunks to bound contention.
-	pods := map[*cluster.Object]*cluster.PodTemplate{}
-	for _, pt := range snap.PodTemplates() {
-		pods[pt.Object] = pt
-	}
 	objects := snap.Objects()
 	const chunk = 256
 	var (
@@ -99,7 +95,7 @@ func Run(snap *cluster.Snapshot, opts Options) *Result {
 					for _, c := range objectChecks[obj.ID.Kind] {
 						local = appendFindings(local, c, obj, c.Object(ctx, obj))
 					}
-					if pt := pods[obj]; pt != nil {
+					if pt := snap.PodTemplate(obj); pt != nil {
 						for _, c := range podChecks {
 							local = appendFindings(local, c, obj, c.Pod(ctx, pt))
 						}

@@ -13,6 +13,7 @@ type Snapshot struct {
 	byKind       map[string][]*Object
 	namespaces   map[string]*corev1.Namespace
 	podTemplates []*PodTemplate
+	podOf        map[*Object]*PodTemplate
 }
 
 // NewSnapshot indexes objects. The order of objects is kept.
@@ -21,6 +22,7 @@ func NewSnapshot(objects []*Object) *Snapshot {
 		objects:    objects,
 		byKind:     map[string][]*Object{},
 		namespaces: map[string]*corev1.Namespace{},
+		podOf:      map[*Object]*PodTemplate{},
 	}
 	for _, o := range objects {
 		s.byKind[o.ID.Kind] = append(s.byKind[o.ID.Kind], o)
@@ -29,6 +31,7 @@ func NewSnapshot(objects []*Object) *Snapshot {
 		}
 		if pt := PodTemplateOf(o); pt != nil {
 			s.podTemplates = append(s.podTemplates, pt)
+			s.podOf[o] = pt
 		}
 	}
 	return s
@@ -47,6 +50,10 @@ func (s *Snapshot) Len() int { return len(s.objects) }
 // Pods, Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs, CronJobs
 // and ReplicationControllers.
 func (s *Snapshot) PodTemplates() []*PodTemplate { return s.podTemplates }
+
+// PodTemplate returns the pod template of a workload of the snapshot, or
+// nil when the object runs no pods.
+func (s *Snapshot) PodTemplate(o *Object) *PodTemplate { return s.podOf[o] }
 
 // Namespace returns the Namespace object of that name, if one was read.
 func (s *Snapshot) Namespace(name string) (*corev1.Namespace, bool) {

@@ -194,3 +194,16 @@ func removeFlag(f flag) []check.PatchOp {
 	}
 	return ops
 }
+
+// flagViolations is one violation per container that turns the flag on,
+// pointing at the argument, with a fix that removes it; message explains
+// what that container's flag gives away.
+func flagViolations(pod *cluster.PodTemplate, name string, message func(cluster.ContainerRef, flag) string) []check.Violation {
+	var out []check.Violation
+	for _, c := range pod.Containers() {
+		if f, ok := findFlag(c, name); ok && f.on {
+			out = append(out, check.Violation{Field: f.field, Message: message(c, f), Fix: removeFlag(f)})
+		}
+	}
+	return out
+}

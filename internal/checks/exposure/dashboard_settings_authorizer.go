@@ -16,20 +16,10 @@ func dashboardSettingsAuthorizer(_ *check.Context, pod *cluster.PodTemplate) []c
 	if dashboardEvidence(pod) == "" {
 		return nil
 	}
-	var out []check.Violation
-	for _, c := range pod.Containers() {
-		f, ok := findFlag(c, flagSettingsAuthorizer)
-		if !ok || !f.on {
-			continue
-		}
-		out = append(out, check.Violation{
-			Field: f.field,
-			Message: fmt.Sprintf("dashboard container %q runs with %s: any visitor can change the dashboard's global settings without authorization",
-				c.Container.Name, f.arg),
-			Fix: removeFlag(f),
-		})
-	}
-	return out
+	return flagViolations(pod, flagSettingsAuthorizer, func(c cluster.ContainerRef, f flag) string {
+		return fmt.Sprintf("dashboard container %q runs with %s: any visitor can change the dashboard's global settings without authorization",
+			c.Container.Name, f.arg)
+	})
 }
 
 func init() {

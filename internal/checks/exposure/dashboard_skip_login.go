@@ -18,20 +18,10 @@ func dashboardSkipLogin(_ *check.Context, pod *cluster.PodTemplate) []check.Viol
 		return nil
 	}
 	d := dashboard{pod: pod, evidence: ev}
-	var out []check.Violation
-	for _, c := range pod.Containers() {
-		f, ok := findFlag(c, flagSkipLogin)
-		if !ok || !f.on {
-			continue
-		}
-		out = append(out, check.Violation{
-			Field: f.field,
-			Message: fmt.Sprintf("dashboard container %q runs with %s: anyone who reaches the dashboard skips the login and acts as its service account %q",
-				c.Container.Name, f.arg, d.serviceAccount()),
-			Fix: removeFlag(f),
-		})
-	}
-	return out
+	return flagViolations(pod, flagSkipLogin, func(c cluster.ContainerRef, f flag) string {
+		return fmt.Sprintf("dashboard container %q runs with %s: anyone who reaches the dashboard skips the login and acts as its service account %q",
+			c.Container.Name, f.arg, d.serviceAccount())
+	})
 }
 
 func init() {
