@@ -1,47 +1,20 @@
 package cli
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"os"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/palisade-sec/palisade/internal/check"
-	"github.com/palisade-sec/palisade/internal/source"
-	"github.com/palisade-sec/palisade/internal/source/live"
 
 	_ "github.com/palisade-sec/palisade/internal/checks" // registers every check
 )
 
 type scanOptions struct {
-	valuesFiles []string
-	live        liveOptions
+	input inputOptions
 	reportOptions
 }
-
-// liveOptions are the flags of `scan --cluster`, named as kubectl names
-// them.
-type liveOptions struct {
-	cluster        bool
-	kubeconfig     string
-	context        string
-	namespace      string
-	allNamespaces  bool
-	qps            float32
-	burst          int
-	requestTimeout time.Duration
-}
-
-// liveFlagNames are the flags that only mean something with --cluster.
-var liveFlagNames = []string{"kubeconfig", "context", "all-namespaces", "qps", "burst", "request-timeout"}
-
-// loadLive reads a cluster; tests replace it.
-var loadLive = live.Load
 
 func newScanCommand(s *streams) *cobra.Command {
 	o := &scanOptions{}
@@ -92,90 +65,22 @@ result is partial).`,
   palisade scan --cluster --context prod -n shop    # one namespace of another context
   palisade scan --cluster --kubeconfig ./kubeconfig --qps 20 --burst 40 --request-timeout 1m -o json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.live.cluster {
-				if len(args) > 0 {
-					return &exitError{ExitInput, fmt.Errorf("scan either PATH... or --cluster, not both (got --cluster and %s): run one scan per input", strings.Join(args, " "))}
-				}
-				if cmd.Flags().Changed("values") {
-					return &exitError{ExitInput, errors.New("-f/--values applies to Helm charts in PATH, not to --cluster")}
-				}
-				return runScanLive(cmd.Context(), s, o)
+			if err := o.input.validate(cmd, args); err != nil {
+				return err
 			}
-			for _, name := range liveFlagNames {
-				if cmd.Flags().Changed(name) {
-					return &exitError{ExitInput, fmt.Errorf("--%s applies to a live scan: add --cluster (e.g. palisade scan --cluster --%s ...)", name, name)}
-				}
+			if err := o.validate(); err != nil {
+				return err
 			}
-			if len(args) == 0 {
-				return &exitError{ExitInput, errors.New("name what to scan: a file, a folder, a chart, or - for stdin (e.g. palisade scan ./k8s), or --cluster for the current kubeconfig context")}
+			in, err := o.input.read(cmd.Context(), s, args)
+			if err != nil {
+				return err
 			}
-			return runScan(s, o, args)
+			return judgeAndReport(s, &o.reportOptions, in)
 		},
 	}
-	f := cmd.Flags()
-	f.StringArrayVarP(&o.valuesFiles, "values", "f", nil, "Helm values file for charts (repeatable; later files win)")
-	f.BoolVar(&o.live.cluster, "cluster", false, "scan the live cluster of the kubeconfig context instead of PATH")
-	f.StringVar(&o.live.kubeconfig, "kubeconfig", "", "kubeconfig file for --cluster (default $KUBECONFIG, else ~/.kube/config)")
-	f.StringVar(&o.live.context, "context", "", "kubeconfig context for --cluster (default the current context)")
-	f.StringVarP(&o.live.namespace, "namespace", "n", "", "with --cluster, read namespaced kinds in this namespace only (default every namespace); with PATH, the namespace the manifests are applied to, as with kubectl apply -n: objects that name none are placed in it and charts render as a release in it")
-	f.BoolVarP(&o.live.allNamespaces, "all-namespaces", "A", false, "with --cluster, read every namespace (the default; wins over -n, as in kubectl)")
-	f.Float32Var(&o.live.qps, "qps", live.DefaultQPS, "with --cluster, the most API requests per second")
-	f.IntVar(&o.live.burst, "burst", live.DefaultBurst, "with --cluster, the most API requests in a burst above --qps")
-	f.DurationVar(&o.live.requestTimeout, "request-timeout", live.DefaultRequestTimeout, "with --cluster, how long one API request (one page of one kind) may take")
-	o.addFlags(f)
+	o.input.addFlags(cmd.Flags(), "scan")
+	o.addFlags(cmd.Flags())
 	return cmd
-}
-
-func runScan(s *streams, o *scanOptions, paths []string) error {
-	if err := o.validate(); err != nil {
-		return err
-	}
-	loaded := source.Load(source.Options{Paths: paths, Stdin: s.in, ValuesFiles: o.valuesFiles, Namespace: o.live.namespace})
-	return judgeAndReport(s, &o.reportOptions, readInput{names: paths, objects: loaded.Objects, errors: loaded.Errors})
-}
-
-// runScanLive reads the cluster and judges it like files: a kind that could
-// not be listed is an input error, so the status says the result is partial.
-// Notices (the kubelet configuration not read) go to standard error and
-// leave the status alone.
-func runScanLive(ctx context.Context, s *streams, o *scanOptions) error {
-	lo := o.live
-	switch {
-	case lo.qps <= 0:
-		return &exitError{ExitInput, fmt.Errorf("--qps must be above 0, got %v", lo.qps)}
-	case lo.burst <= 0:
-		return &exitError{ExitInput, fmt.Errorf("--burst must be above 0, got %d", lo.burst)}
-	case lo.requestTimeout <= 0:
-		return &exitError{ExitInput, fmt.Errorf("--request-timeout must be above 0, got %s", lo.requestTimeout)}
-	}
-	if err := o.validate(); err != nil {
-		return err
-	}
-	opts := live.Options{
-		Kubeconfig:     lo.kubeconfig,
-		Context:        lo.context,
-		Namespace:      lo.namespace,
-		AllNamespaces:  lo.allNamespaces,
-		QPS:            lo.qps,
-		Burst:          lo.burst,
-		RequestTimeout: lo.requestTimeout,
-	}
-	if isTerminal(s.err) {
-		opts.Progress = s.err
-	}
-	res, err := loadLive(ctx, opts)
-	if err != nil {
-		return &exitError{ExitInput, err}
-	}
-	input := res.Cluster.String()
-	if lo.namespace != "" && !lo.allNamespaces {
-		input += " -n " + lo.namespace
-	}
-	notices := make([]string, len(res.Notices))
-	for i, n := range res.Notices {
-		notices[i] = "cluster " + res.Cluster.Name + ": " + n
-	}
-	return judgeAndReport(s, &o.reportOptions, readInput{names: []string{input}, objects: res.Objects, errors: res.Errors, notices: notices})
 }
 
 // loadConfig reads the named config file, or ./.palisade.yaml when present.

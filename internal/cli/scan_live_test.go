@@ -234,8 +234,8 @@ func TestScanClusterUsageErrors(t *testing.T) {
 		want string
 	}{
 		{"PATH and --cluster", []string{"scan", "--cluster", dir}, "either PATH... or --cluster, not both"},
-		{"--context without --cluster", []string{"scan", dir, "--context", "prod"}, "--context applies to a live scan: add --cluster"},
-		{"-A without --cluster", []string{"scan", dir, "-A"}, "--all-namespaces applies to a live scan"},
+		{"--context without --cluster", []string{"scan", dir, "--context", "prod"}, "--context applies to a live cluster: add --cluster"},
+		{"-A without --cluster", []string{"scan", dir, "-A"}, "--all-namespaces applies to a live cluster"},
 		{"--values with --cluster", []string{"scan", "--cluster", "-f", "v.yaml"}, "-f/--values applies to Helm charts"},
 		{"zero qps", []string{"scan", "--cluster", "--qps", "0"}, "--qps must be above 0"},
 		{"zero burst", []string{"scan", "--cluster", "--burst", "0"}, "--burst must be above 0"},

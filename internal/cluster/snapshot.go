@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"sort"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -14,6 +15,15 @@ type Snapshot struct {
 	namespaces   map[string]*corev1.Namespace
 	podTemplates []*PodTemplate
 	podOf        map[*Object]*PodTemplate
+
+	derivedMu sync.Mutex
+	derived   map[any]*derivedValue
+}
+
+// derivedValue is one model built from the snapshot, built once.
+type derivedValue struct {
+	once  sync.Once
+	value any
 }
 
 // NewSnapshot indexes objects. The order of objects is kept.
@@ -92,4 +102,25 @@ func (s *Snapshot) Namespaces() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Derived returns the model that build makes from this snapshot, building
+// it on the first call for key and returning the same value afterwards, so
+// every check that asks the RBAC or NetworkPolicy engine a question shares
+// one index. Concurrent callers of the same key wait for the one build.
+// key should be an unexported type of the package that owns the model, so
+// two packages never collide; build must only read the snapshot.
+func (s *Snapshot) Derived(key any, build func(*Snapshot) any) any {
+	s.derivedMu.Lock()
+	if s.derived == nil {
+		s.derived = map[any]*derivedValue{}
+	}
+	d := s.derived[key]
+	if d == nil {
+		d = &derivedValue{}
+		s.derived[key] = d
+	}
+	s.derivedMu.Unlock()
+	d.once.Do(func() { d.value = build(s) })
+	return d.value
 }

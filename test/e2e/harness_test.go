@@ -65,6 +65,14 @@ func assetsDir(t testing.TB) string {
 // client config. They are stopped when the test ends.
 func startAPIServer(t testing.TB) *rest.Config {
 	t.Helper()
+	return startAPIServerWith(t, nil)
+}
+
+// startAPIServerWith is startAPIServer with a chance to configure the
+// environment first: extra kube-apiserver flags through
+// env.ControlPlane.GetAPIServer().Configure(), or webhook install options.
+func startAPIServerWith(t testing.TB, configure func(env *envtest.Environment)) *rest.Config {
+	t.Helper()
 	env := &envtest.Environment{
 		BinaryAssetsDirectory:    assetsDir(t),
 		ControlPlaneStartTimeout: 2 * time.Minute,
@@ -72,6 +80,9 @@ func startAPIServer(t testing.TB) *rest.Config {
 	}
 	// Room for thousands of Services (envtest's default range is a /24).
 	env.ControlPlane.GetAPIServer().Configure().Set("service-cluster-ip-range", "10.96.0.0/16")
+	if configure != nil {
+		configure(env)
+	}
 	cfg, err := env.Start()
 	if err != nil {
 		t.Fatalf("starting kube-apiserver and etcd: %v", err)
