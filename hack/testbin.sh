@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the real kube-apiserver and etcd the e2e tests run against, from the
-# Go module proxy at pinned versions, into a cache folder outside the repo:
+# Builds the real kube-apiserver, kube-controller-manager and etcd the e2e
+# tests run against, from the Go module proxy at pinned versions, into a cache
+# folder outside the repo:
 #
 #   $PALISADE_TESTBIN_CACHE (default $XDG_CACHE_HOME/palisade/testbin, else
 #   ~/.cache/palisade/testbin)/k8s-<v>_etcd-<v>/
@@ -8,11 +9,15 @@
 # A second run with the same versions costs nothing. Prints the folder, which
 # is what KUBEBUILDER_ASSETS must point at.
 #
-# kube-apiserver lives in k8s.io/kubernetes, whose go.mod points its staging
-# modules (k8s.io/api, k8s.io/client-go, ...) at folders of its own repo. A
-# small wrapper module requires it and replaces each staging module with the
-# published v0.<minor>.<patch> version, which is how the module proxy serves
-# them.
+# Each binary is built only when it is missing, so adding one to an existing
+# folder builds just that one.
+#
+# kube-apiserver and kube-controller-manager live in k8s.io/kubernetes, whose
+# go.mod points its staging modules (k8s.io/api, k8s.io/client-go, ...) at
+# folders of its own repo. A small wrapper module requires it and replaces
+# each staging module with the published v0.<minor>.<patch> version, which is
+# how the module proxy serves them. Both commands are built from that one
+# module, so the second build reuses the first one's compiled packages.
 set -euo pipefail
 
 K8S_VERSION="${K8S_VERSION:-v1.37.2}"
@@ -22,7 +27,7 @@ export PATH="/usr/local/go/bin:$PATH"
 
 cache_root="${PALISADE_TESTBIN_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/palisade/testbin}"
 dest="$cache_root/k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}"
-if [ -x "$dest/kube-apiserver" ] && [ -x "$dest/etcd" ]; then
+if [ -x "$dest/kube-apiserver" ] && [ -x "$dest/kube-controller-manager" ] && [ -x "$dest/etcd" ]; then
   echo "$dest"
   exit 0
 fi
@@ -32,14 +37,18 @@ trap 'rm -rf "$work"' EXIT
 
 log() { echo "testbin: $*" >&2; }
 
-# --- kube-apiserver -----------------------------------------------------------
-if [ ! -x "$dest/kube-apiserver" ]; then
-  log "building kube-apiserver $K8S_VERSION (a cold build takes 10-20 minutes)"
-  mkdir -p "$work/apiserver"
-  cd "$work/apiserver"
+# --- kube-apiserver and kube-controller-manager -------------------------------
+k8s_cmds=()
+for cmd in kube-apiserver kube-controller-manager; do
+  [ -x "$dest/$cmd" ] || k8s_cmds+=("$cmd")
+done
+if [ "${#k8s_cmds[@]}" -gt 0 ]; then
+  log "building ${k8s_cmds[*]} $K8S_VERSION (a cold build takes 10-20 minutes each)"
+  mkdir -p "$work/k8s"
+  cd "$work/k8s"
   k8s_gomod="$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
   {
-    echo "module palisade.dev/testbin/apiserver"
+    echo "module palisade.dev/testbin/kubernetes"
     echo
     echo "go $(sed -n 's/^go //p' "$k8s_gomod")"
     echo
@@ -54,7 +63,10 @@ if [ ! -x "$dest/kube-apiserver" ]; then
 
 package tools
 
-import _ "k8s.io/kubernetes/cmd/kube-apiserver"
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+)
 GO
   go mod tidy >&2
   ldflags="-s -w"
@@ -62,8 +74,11 @@ GO
     ldflags="$ldflags -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$(echo "$K8S_VERSION" | cut -d. -f2)"
     ldflags="$ldflags -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
   done
-  CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$dest/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver
-  mv "$dest/kube-apiserver.tmp" "$dest/kube-apiserver"
+  for cmd in "${k8s_cmds[@]}"; do
+    log "building $cmd"
+    CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$dest/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd"
+    mv "$dest/$cmd.tmp" "$dest/$cmd"
+  done
 fi
 
 # --- etcd ---------------------------------------------------------------------

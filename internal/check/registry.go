@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -100,4 +101,16 @@ func contains[T comparable](list []T, v T) bool {
 		}
 	}
 	return false
+}
+
+// WithPrefix returns a new registry holding the checks whose id starts
+// with prefix ("rbac/"), for commands that run one area's checks.
+func (r *Registry) WithPrefix(prefix string) *Registry {
+	out := NewRegistry()
+	for _, c := range r.All() {
+		if strings.HasPrefix(c.ID, prefix) {
+			out.MustAdd(c)
+		}
+	}
+	return out
 }

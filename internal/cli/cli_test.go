@@ -124,7 +124,7 @@ func TestTwoReportsOnStdoutIsAnError(t *testing.T) {
 func TestConfigWaiverSuppressesAndDoesNotFail(t *testing.T) {
 	dir := writeFiles(t, map[string]string{
 		"pod.yaml": privilegedPod,
-		"cfg.yaml": "waivers:\n- checks: [\"pss/*\", \"workload/*\", \"supplychain/*\", \"exposure/*\"]\n  reason: lab cluster\n  owner: sec\n  expires: \"2999-01-01\"\n",
+		"cfg.yaml": "waivers:\n- checks: [\"pss/*\", \"workload/*\", \"supplychain/*\", \"exposure/*\", \"network/*\"]\n  reason: lab cluster\n  owner: sec\n  expires: \"2999-01-01\"\n",
 	})
 	code, stdout, stderr := run(t, "", "scan", filepath.Join(dir, "pod.yaml"), "--config", filepath.Join(dir, "cfg.yaml"), "--fail-on", "low", "-o", "json")
 	if code != ExitOK {

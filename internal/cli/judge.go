@@ -21,6 +21,8 @@ type reportOptions struct {
 	failOn     string
 	configPath string
 	noColor    bool
+	// registry holds the checks to run; nil means every check.
+	registry *check.Registry
 
 	// Set by validate.
 	failOnSeverity *check.Severity
@@ -74,14 +76,18 @@ type readInput struct {
 func judgeAndReport(s *streams, o *reportOptions, in readInput) error {
 	inputErrors := in.errors
 	snap := cluster.NewSnapshot(in.objects)
-	result := check.Run(snap, check.Options{Config: o.config})
+	reg := o.registry
+	if reg == nil {
+		reg = check.Default()
+	}
+	result := check.Run(snap, check.Options{Registry: reg, Config: o.config})
 
 	rep := &report.Report{
 		Tool:           report.ToolInfo{Name: "palisade", Version: Version, URI: "https://github.com/palisade-sec/palisade"},
 		GeneratedAt:    time.Now(),
 		Inputs:         in.names,
 		Objects:        snap.Len(),
-		Checks:         metadataOf(check.Default().All()),
+		Checks:         metadataOf(reg.All()),
 		Findings:       result.Findings,
 		InputErrors:    inputErrors,
 		Notices:        in.notices,
