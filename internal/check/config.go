@@ -1,6 +1,7 @@
 package check
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"time"
@@ -20,6 +21,10 @@ type Config struct {
 	AllowedRegistries []string `json:"allowedRegistries,omitempty"`
 	// Waivers accept known findings for a reason, an owner and a time.
 	Waivers []Waiver `json:"waivers,omitempty"`
+	// Audit is the audit: section (custom CEL rules, agents, thresholds),
+	// read and validated by internal/audit; other commands accept it
+	// unread.
+	Audit json.RawMessage `json:"audit,omitempty"`
 }
 
 // Waiver accepts the findings of some checks on some objects.
