@@ -4,7 +4,8 @@
 #   1. hack/benchscan: builds palisade, scans generated clusters end to end
 #      and prints wall time, objects/s, peak RSS and findings per size;
 #   2. go test -bench over internal/synth: decode, scan and checks alone;
-#   3. a live scan of 10k objects in a real kube-apiserver (test/e2e).
+#   3. the RBAC, NetworkPolicy and audit engines' own benchmarks;
+#   4. a live scan of 10k objects in a real kube-apiserver (test/e2e).
 #
 # Environment:
 #   BENCH_FULL=1        also run the 100k go benchmarks (skipped under -short)
@@ -37,6 +38,17 @@ if [[ "${BENCH_FULL:-0}" == 1 ]]; then
 fi
 echo "== go test -bench ./internal/synth/ ${short[*]:-(full)}"
 "$go" test "${short[@]}" -run '^$' -bench "${BENCH_PATTERN:-.}" -benchtime "${BENCH_TIME:-1s}" -benchmem -timeout 60m ./internal/synth/
+
+# The engines on their own generated clusters: RBAC who-can over 10k roles
+# and 10k bindings (target < 5 ms), the NetworkPolicy class matrix of 10k
+# pods and 1k policies (target < 2 s, < 500 MiB), audit analysis of 1M
+# events on one core (target >= 150k events/s, < 200 MiB).
+echo "== RBAC engine (internal/rbac)"
+"$go" test -run '^$' -bench 'WhoCan|Build|Allowed' -benchtime "${BENCH_TIME:-1s}" -benchmem ./internal/rbac/
+echo "== NetworkPolicy engine (internal/netpol)"
+"$go" test -run '^$' -bench 'Engine10k|Matrix10k' -benchtime 5x -benchmem ./internal/netpol/
+echo "== audit analysis (internal/audit), one core"
+"$go" test -run '^$' -bench AnalyzeFile -benchtime 1x -cpu 1 ./internal/audit/
 
 # Live scan of a generated 10k-object cluster loaded into a real
 # kube-apiserver (test/e2e): objects/s, the scan's own CPU seconds (the API

@@ -131,6 +131,8 @@ type Escalation struct {
 	// graph would hold holders × targets edges.
 	hubs  map[Principal]bool
 	edges map[Principal][]Step
+	// mounts is the service account whose token each workload mounts.
+	mounts map[*cluster.Object]Principal
 	// next is each principal's first step on a shortest chain to
 	// cluster-admin; absent when it cannot get there.
 	next map[Principal]Step
@@ -152,6 +154,14 @@ func (e *Escalation) Principals() []Principal {
 	}
 	sortPrincipals(out)
 	return out
+}
+
+// MountedToken returns the service account whose API token a workload's
+// pods mount (automountServiceAccountToken not switched off on the pod or
+// its ServiceAccount).
+func (e *Escalation) MountedToken(workload *cluster.Object) (Principal, bool) {
+	p, ok := e.mounts[workload]
+	return p, ok
 }
 
 // Edges returns every step out of a principal, to principals (and
@@ -246,7 +256,7 @@ func buildEscalation(snap *cluster.Snapshot, m *Model) *Escalation {
 	b := &escalationBuilder{
 		snap:            snap,
 		m:               m,
-		e:               &Escalation{principals: map[Principal]bool{ClusterAdmin: true}, hubs: map[Principal]bool{}, edges: map[Principal][]Step{}, next: map[Principal]Step{}},
+		e:               &Escalation{principals: map[Principal]bool{ClusterAdmin: true}, hubs: map[Principal]bool{}, edges: map[Principal][]Step{}, next: map[Principal]Step{}, mounts: map[*cluster.Object]Principal{}},
 		serviceAccounts: map[string][]Principal{},
 		mounted:         map[string]map[Principal]*cluster.Object{},
 		saObjects:       map[Principal]*corev1.ServiceAccount{},
@@ -331,6 +341,7 @@ func (b *escalationBuilder) collectPrincipals() {
 		sa := Principal{Kind: rbacv1.ServiceAccountKind, Namespace: pt.Namespace(), Name: serviceAccountName(pt.Spec)}
 		b.add(sa)
 		if b.tokenMounted(pt, sa) {
+			b.e.mounts[pt.Object] = sa
 			if b.mounted[sa.Namespace] == nil {
 				b.mounted[sa.Namespace] = map[Principal]*cluster.Object{}
 			}

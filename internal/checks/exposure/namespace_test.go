@@ -15,62 +15,6 @@ func namespace(name, labels string) string {
 	return s
 }
 
-func workload(kind, name, ns string) string {
-	return `apiVersion: apps/v1
-kind: ` + kind + `
-metadata:
-  name: ` + name + `
-  namespace: ` + ns + `
-spec:
-  selector:
-    matchLabels: {app: ` + name + `}
-  template:
-    metadata:
-      labels: {app: ` + name + `}
-    spec:
-      containers:
-      - name: app
-        image: ghcr.io/acme/` + name + `:1.0
-`
-}
-
-const denyAll = `apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  name: default-deny
-  namespace: secure
-spec:
-  podSelector: {}
-  policyTypes: [Ingress, Egress]
-`
-
-func TestNamespaceWithoutNetworkPolicy(t *testing.T) {
-	run(t, "exposure/namespace-without-networkpolicy", []testCase{
-		{
-			name: "namespaces with workloads and no policy",
-			yaml: namespace("shop", "") + "---\n" +
-				workload("Deployment", "web", "shop") + "---\n" +
-				workload("StatefulSet", "db", "shop") + "---\n" +
-				workload("DaemonSet", "agent", "shop") + "---\n" +
-				workload("Deployment", "worker", "shop") + "---\n" +
-				workload("Deployment", "ledger", "billing") + "---\n" +
-				namespace("secure", "") + "---\n" + denyAll + "---\n" +
-				workload("Deployment", "vault", "secure") + "---\n" +
-				workload("DaemonSet", "cni", "kube-system") + "---\n" +
-				namespace("empty", "") + "---\n" +
-				"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: config-only\n",
-			wants: []want{
-				{"Namespace/shop", "metadata.name", []string{`namespace "shop" runs 4 workloads (deployment.apps/web, statefulset.apps/db, daemonset.apps/agent and 1 more)`, "has no NetworkPolicy", "accepts traffic from everywhere"}},
-				{"Deployment/ledger", "metadata.namespace", []string{`namespace "billing" runs 1 workload (deployment.apps/ledger)`, "has no NetworkPolicy"}},
-			},
-		},
-		{
-			name: "every namespace has a policy",
-			yaml: namespace("secure", "") + "---\n" + denyAll + "---\n" + workload("Deployment", "vault", "secure"),
-		},
-	})
-}
-
 func TestNamespaceWithoutPSSEnforce(t *testing.T) {
 	field := `metadata.labels["pod-security.kubernetes.io/enforce"]`
 	run(t, "exposure/namespace-without-pss-enforce", []testCase{
