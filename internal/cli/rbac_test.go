@@ -94,7 +94,7 @@ func TestRBACPathsAndRisky(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"ServiceAccount build/ci — 2 step(s)", `create pods in namespace "ops" that run as it, becoming ServiceAccount ops/backup`, "ServiceAccount ops/backup holds every verb"} {
+	for _, want := range []string{"ServiceAccount build/ci — 2 step(s)", `create a pod or workload in namespace "ops" that runs as it, becoming ServiceAccount ops/backup`, "ServiceAccount ops/backup holds every verb"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("paths output lacks %q:\n%s", want, out)
 		}

@@ -135,7 +135,7 @@ type Escalation struct {
 	mounts map[*cluster.Object]Principal
 	// next is each principal's first step on a shortest chain to
 	// cluster-admin; absent when it cannot get there.
-	next map[Principal]Step
+	next map[Principal]*Step
 }
 
 type escalationKey struct{}
@@ -256,7 +256,7 @@ func buildEscalation(snap *cluster.Snapshot, m *Model) *Escalation {
 	b := &escalationBuilder{
 		snap:            snap,
 		m:               m,
-		e:               &Escalation{principals: map[Principal]bool{ClusterAdmin: true}, hubs: map[Principal]bool{}, edges: map[Principal][]Step{}, next: map[Principal]Step{}, mounts: map[*cluster.Object]Principal{}},
+		e:               &Escalation{principals: map[Principal]bool{ClusterAdmin: true}, hubs: map[Principal]bool{}, edges: map[Principal][]Step{}, next: map[Principal]*Step{}, mounts: map[*cluster.Object]Principal{}},
 		serviceAccounts: map[string][]Principal{},
 		mounted:         map[string]map[Principal]*cluster.Object{},
 		saObjects:       map[Principal]*corev1.ServiceAccount{},
@@ -410,39 +410,92 @@ type held struct {
 }
 
 // holders asks the engine who can make a request and returns each holder
-// as a principal with its first grant, sorted, so chains come out the same
-// on every run.
+// as a principal with its first grant (WhoCan's first, without building
+// every grant of every holder), sorted, so chains come out the same on
+// every run.
 func (b *escalationBuilder) holders(r Request) []held {
+	return b.heldBy(b.m.allowingBindings(r))
+}
+
+// roleBindingHolders is holders through the RoleBindings of the request's
+// namespace only: what a namespace adds to what holds in every namespace.
+func (b *escalationBuilder) roleBindingHolders(r Request) []held {
+	return b.heldBy(b.m.allowingRoleBindings(r))
+}
+
+func (b *escalationBuilder) heldBy(brs []bindingRule) []held {
 	seen := map[Principal]bool{}
 	var out []held
-	for _, h := range b.m.WhoCan(r) {
-		p := PrincipalOf(h.Subject, grantNamespace(h))
-		if !seen[p] && len(h.Grants) > 0 {
-			seen[p] = true
-			out = append(out, held{p, h.Grants[0]})
+	for _, br := range brs {
+		for si, s := range br.b.Subjects {
+			eff, ok := effectiveSubject(s, br.b.Namespace)
+			if !ok {
+				continue
+			}
+			p := PrincipalOf(eff, br.b.Namespace)
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, held{p, br.b.grant(si, br.i)})
+			}
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return principalLess(out[i].p, out[j].p) })
 	return out
 }
 
-// holdersOfEach answers "who can make r on the object named n" for every
-// name of names, asking the engine once for r without a name (what holds
-// for every object) and once more only for the names that a rule narrowed
-// by resourceNames mentions. It returns, per name, the holders the
-// unnamed request does not already have; all holds for every name.
-func (b *escalationBuilder) holdersOfEach(r Request, names []string) (all []held, extra map[string][]held) {
-	all = b.holders(r)
-	had := map[Principal]bool{}
-	for _, h := range all {
-		had[h.p] = true
+// scopedFanOut links every holder of any of the namespaced requests to
+// the targets in two tiers, so a ClusterRoleBinding is not asked about
+// once per namespace: the holders of requests("") — ClusterRoleBindings,
+// which hold in every namespace — reach every namespace's targets through
+// one hub, and the holders through each namespace's RoleBindings reach
+// that namespace's targets through another. A holder of several of the
+// requests is linked once, with the grant of the first it holds.
+func (b *escalationBuilder) scopedFanOut(key string, requests func(ns string) []Request, targets map[string][]Step) {
+	namespaces := sortedKeys(targets)
+	n := 0
+	for _, ns := range namespaces {
+		n += len(targets[ns])
 	}
+	all := make([]Step, 0, n)
+	for _, ns := range namespaces {
+		all = append(all, targets[ns]...)
+	}
+	b.fanOut(key+" in every namespace", b.firstHolders(requests(""), b.holders), all)
+	for _, ns := range namespaces {
+		b.fanOut(key+" in "+ns, b.firstHolders(requests(ns), b.roleBindingHolders), targets[ns])
+	}
+}
+
+// firstHolders merges the holders of several requests, keeping each
+// principal's first grant in request order.
+func (b *escalationBuilder) firstHolders(requests []Request, holders func(Request) []held) []held {
+	if len(requests) == 1 {
+		return holders(requests[0])
+	}
+	seen := map[Principal]bool{}
+	var out []held
+	for _, r := range requests {
+		for _, h := range holders(r) {
+			if !seen[h.p] {
+				seen[h.p] = true
+				out = append(out, h)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return principalLess(out[i].p, out[j].p) })
+	return out
+}
+
+// namedExtras returns, per name, the holders of r on the object of that
+// name that r without a name does not have: the grants of rules narrowed
+// by resourceNames. Only names such rules mention are asked about.
+func (b *escalationBuilder) namedExtras(r Request, names []string) map[string][]held {
 	wanted := map[string]bool{}
 	for _, n := range names {
 		wanted[n] = true
 	}
+	extra := map[string][]held{}
 	asked := map[string]bool{}
-	extra = map[string][]held{}
 	for _, rule := range b.named {
 		for _, n := range rule.ResourceNames {
 			if !wanted[n] || asked[n] {
@@ -454,6 +507,12 @@ func (b *escalationBuilder) holdersOfEach(r Request, names []string) (all []held
 				continue
 			}
 			asked[n] = true
+			unnamed := r
+			unnamed.Name = ""
+			had := map[Principal]bool{}
+			for _, h := range b.holders(unnamed) {
+				had[h.p] = true
+			}
 			for _, h := range b.holders(named) {
 				if !had[h.p] {
 					extra[n] = append(extra[n], h)
@@ -461,16 +520,7 @@ func (b *escalationBuilder) holdersOfEach(r Request, names []string) (all []held
 			}
 		}
 	}
-	return all, extra
-}
-
-// grantNamespace is the namespace of the binding behind a holder, where a
-// ServiceAccount subject without a namespace lives.
-func grantNamespace(h Holder) string {
-	if len(h.Grants) == 0 || h.Grants[0].Binding == nil {
-		return ""
-	}
-	return h.Grants[0].Binding.ID.Namespace
+	return extra
 }
 
 func (b *escalationBuilder) adminEdges() {
@@ -513,34 +563,33 @@ var runPodResources = []struct{ group, resource string }{
 // podEdges: running a pod as an account, or a shell in a pod that mounts
 // its token, is holding the account's token.
 func (b *escalationBuilder) podEdges() {
-	namespaces := make([]string, 0, len(b.serviceAccounts))
-	for ns := range b.serviceAccounts {
+	targets := map[string][]Step{}
+	for ns, sas := range b.serviceAccounts {
+		action := fmt.Sprintf("create a pod or workload in namespace %q that runs as it", ns)
+		for _, sa := range sas {
+			targets[ns] = append(targets[ns], Step{To: sa, Action: action})
+		}
+	}
+	b.scopedFanOut("run pods", func(ns string) []Request {
+		out := make([]Request, len(runPodResources))
+		for i, res := range runPodResources {
+			out[i] = Request{Verb: "create", APIGroup: res.group, Resource: res.resource, Namespace: ns}
+		}
+		return out
+	}, targets)
+	execTargets, proxyTargets := map[string][]Step{}, []Step(nil)
+	namespaces := make([]string, 0, len(b.mounted))
+	for ns := range b.mounted {
 		namespaces = append(namespaces, ns)
 	}
 	sort.Strings(namespaces)
 	for _, ns := range namespaces {
-		seen := map[Principal]bool{}
-		for _, res := range runPodResources {
-			var runners []held
-			for _, h := range b.holders(Request{Verb: "create", APIGroup: res.group, Resource: res.resource, Namespace: ns}) {
-				if !seen[h.p] {
-					seen[h.p] = true
-					runners = append(runners, h)
-				}
-			}
-			action := fmt.Sprintf("create %s in namespace %q that run as it", res.resource, ns)
-			targets := make([]Step, len(b.serviceAccounts[ns]))
-			for i, sa := range b.serviceAccounts[ns] {
-				targets[i] = Step{To: sa, Action: action}
-			}
-			b.fanOut("create "+res.resource+" in "+ns, runners, targets)
-		}
-		b.fanOut("exec in "+ns, b.holders(Request{Verb: "create", Resource: "pods", Subresource: "exec", Namespace: ns}), b.execTargets(ns, "exec into a pod of %s, which mounts its token"))
-	}
-	var proxyTargets []Step
-	for _, ns := range namespaces {
+		execTargets[ns] = b.execTargets(ns, "exec into a pod of %s, which mounts its token")
 		proxyTargets = append(proxyTargets, b.execTargets(ns, "run a command through the kubelet API (nodes/proxy) in a pod of %s, which mounts its token")...)
 	}
+	b.scopedFanOut("exec", func(ns string) []Request {
+		return []Request{{Verb: "create", Resource: "pods", Subresource: "exec", Namespace: ns}}
+	}, execTargets)
 	for _, verb := range []string{"get", "create"} {
 		b.fanOut(verb+" nodes/proxy", b.holders(Request{Verb: verb, Resource: "nodes", Subresource: "proxy"}), proxyTargets)
 	}
@@ -579,81 +628,103 @@ func (b *escalationBuilder) mountedIn(ns string) []mount {
 // Secrets, reads it.
 func (b *escalationBuilder) secretEdges() {
 	tokens := map[string][]*cluster.Object{}
-	var namespaces []string
 	for _, o := range b.snap.OfKind("Secret") {
 		sec, ok := o.Typed.(*corev1.Secret)
-		if !ok || sec.Type != corev1.SecretTypeServiceAccountToken || sec.Annotations[corev1.ServiceAccountNameKey] == "" {
-			continue
+		if ok && sec.Type == corev1.SecretTypeServiceAccountToken && sec.Annotations[corev1.ServiceAccountNameKey] != "" {
+			tokens[o.ID.Namespace] = append(tokens[o.ID.Namespace], o)
 		}
-		if tokens[o.ID.Namespace] == nil {
-			namespaces = append(namespaces, o.ID.Namespace)
-		}
-		tokens[o.ID.Namespace] = append(tokens[o.ID.Namespace], o)
 	}
-	sort.Strings(namespaces)
-	for _, ns := range namespaces {
-		names := make([]string, len(tokens[ns]))
-		for i, o := range tokens[ns] {
+	if len(tokens) == 0 {
+		return
+	}
+	targets := map[string][]Step{}
+	for ns, secrets := range tokens {
+		for _, o := range secrets {
+			targets[ns] = append(targets[ns], Step{To: tokenOwner(o), Action: fmt.Sprintf("read the token Secret %q", o.ID.Name)})
+		}
+	}
+	b.scopedFanOut("read secrets", func(ns string) []Request {
+		return []Request{
+			{Verb: "get", Resource: "secrets", Namespace: ns},
+			{Verb: "list", Resource: "secrets", Namespace: ns},
+			{Verb: "watch", Resource: "secrets", Namespace: ns},
+		}
+	}, targets)
+	for _, ns := range sortedKeys(tokens) {
+		secrets := tokens[ns]
+		names := make([]string, len(secrets))
+		for i, o := range secrets {
 			names[i] = o.ID.Name
 		}
-		for _, verb := range []string{"get", "list", "watch"} {
-			all, extra := b.holdersOfEach(Request{Verb: verb, Resource: "secrets", Namespace: ns}, names)
-			var targets []Step
-			for _, o := range tokens[ns] {
-				sa := Principal{Kind: rbacv1.ServiceAccountKind, Namespace: ns, Name: o.Typed.(*corev1.Secret).Annotations[corev1.ServiceAccountNameKey]}
-				action := fmt.Sprintf("%s the token Secret %q", verb, o.ID.Name)
-				targets = append(targets, Step{To: sa, Action: action})
-				if verb == "get" {
-					for _, h := range extra[o.ID.Name] {
-						b.edge(Step{From: h.p, To: sa, Grants: []Grant{h.g}, Action: action})
-					}
-				}
+		extra := b.namedExtras(Request{Verb: "get", Resource: "secrets", Namespace: ns}, names)
+		for _, o := range secrets {
+			for _, h := range extra[o.ID.Name] {
+				b.edge(Step{From: h.p, To: tokenOwner(o), Grants: []Grant{h.g}, Action: fmt.Sprintf("get the token Secret %q", o.ID.Name)})
 			}
-			b.fanOut(verb+" secrets in "+ns, all, targets)
 		}
 	}
+}
+
+// tokenOwner is the service account a token Secret belongs to.
+func tokenOwner(o *cluster.Object) Principal {
+	return Principal{Kind: rbacv1.ServiceAccountKind, Namespace: o.ID.Namespace, Name: o.Typed.(*corev1.Secret).Annotations[corev1.ServiceAccountNameKey]}
 }
 
 // tokenAndImpersonationEdges: a token request for a service account, or
 // an impersonation of any principal, acts as it directly.
 func (b *escalationBuilder) tokenAndImpersonationEdges() {
 	byKind := map[string][]Principal{}
-	saByNS := map[string][]Principal{}
 	for _, p := range b.Principals() {
 		byKind[p.Kind] = append(byKind[p.Kind], p)
-		if p.Kind == rbacv1.ServiceAccountKind {
-			saByNS[p.Namespace] = append(saByNS[p.Namespace], p)
+	}
+	for _, q := range []struct {
+		verb, subresource, action string
+	}{
+		{"create", "token", "request a token for it (TokenRequest)"},
+		{"impersonate", "", "impersonate it"},
+	} {
+		request := func(ns string) Request {
+			return Request{Verb: q.verb, Resource: "serviceaccounts", Subresource: q.subresource, Namespace: ns}
 		}
-	}
-	namespaces := make([]string, 0, len(saByNS))
-	for ns := range saByNS {
-		namespaces = append(namespaces, ns)
-	}
-	sort.Strings(namespaces)
-	for _, ns := range namespaces {
-		b.namedEdges(Request{Verb: "create", Resource: "serviceaccounts", Subresource: "token", Namespace: ns}, saByNS[ns], "request a token for it (TokenRequest)")
-		b.namedEdges(Request{Verb: "impersonate", Resource: "serviceaccounts", Namespace: ns}, saByNS[ns], "impersonate it")
+		targets := map[string][]Step{}
+		for ns, sas := range b.serviceAccounts {
+			for _, sa := range sas {
+				targets[ns] = append(targets[ns], Step{To: sa, Action: q.action})
+			}
+		}
+		b.scopedFanOut(q.verb+" serviceaccounts/"+q.subresource, func(ns string) []Request { return []Request{request(ns)} }, targets)
+		for _, ns := range sortedKeys(b.serviceAccounts) {
+			sas := b.serviceAccounts[ns]
+			names := make([]string, len(sas))
+			for i, sa := range sas {
+				names[i] = sa.Name
+			}
+			extra := b.namedExtras(request(ns), names)
+			for _, sa := range sas {
+				for _, h := range extra[sa.Name] {
+					b.edge(Step{From: h.p, To: sa, Action: q.action, Grants: []Grant{h.g}})
+				}
+			}
+		}
 	}
 	b.namedEdges(Request{Verb: "impersonate", Resource: "users"}, byKind[rbacv1.UserKind], "impersonate it")
 	b.namedEdges(Request{Verb: "impersonate", Resource: "groups"}, byKind[rbacv1.GroupKind], "impersonate it")
 }
 
-// namedEdges adds an edge to each target from every holder of r on the
-// object of the target's name.
+// namedEdges adds an edge to each target (a cluster-scoped object: a user
+// or group) from every holder of r on the object of the target's name.
 func (b *escalationBuilder) namedEdges(r Request, targets []Principal, action string) {
 	if len(targets) == 0 {
 		return
 	}
 	names := make([]string, len(targets))
-	for i, t := range targets {
-		names[i] = t.Name
-	}
-	all, extra := b.holdersOfEach(r, names)
 	steps := make([]Step, len(targets))
 	for i, t := range targets {
+		names[i] = t.Name
 		steps[i] = Step{To: t, Action: action}
 	}
-	b.fanOut(fmt.Sprintf("%s %s in %q", r.Verb, r.Resource, r.Namespace), all, steps)
+	b.fanOut(fmt.Sprintf("%s %s", r.Verb, r.Resource), b.holders(r), steps)
+	extra := b.namedExtras(r, names)
 	for _, t := range targets {
 		for _, h := range extra[t.Name] {
 			b.edge(Step{From: h.p, To: t, Action: action, Grants: []Grant{h.g}})
@@ -673,19 +744,21 @@ func (b *escalationBuilder) shortestChains() {
 // hub → target is one step), so the search keeps a double-ended queue:
 // free edges go to the front. Nodes and edges are visited in sorted order,
 // so the chain chosen among equally short ones is the same on every run.
-func (e *Escalation) shortestTo(target Principal) map[Principal]Step {
+func (e *Escalation) shortestTo(target Principal) map[Principal]*Step {
 	nodes := e.Principals()
 	for h := range e.hubs {
 		nodes = append(nodes, h)
 	}
 	sortPrincipals(nodes)
-	reverse := map[Principal][]Step{}
+	// The graph is complete, so pointers into its edge slices stay valid.
+	reverse := map[Principal][]*Step{}
 	for _, p := range nodes {
-		for _, s := range e.edges[p] {
-			reverse[s.To] = append(reverse[s.To], s)
+		out := e.edges[p]
+		for i := range out {
+			reverse[out[i].To] = append(reverse[out[i].To], &out[i])
 		}
 	}
-	next := map[Principal]Step{}
+	next := map[Principal]*Step{}
 	dist := map[Principal]int{target: 0}
 	done := map[Principal]bool{}
 	queue := []Principal{target}
@@ -740,19 +813,20 @@ func (e *Escalation) ChainsTo(target Principal) []Chain {
 
 // follow walks the first steps from p to target, reading each holder →
 // hub → target pair as one step.
-func (e *Escalation) follow(next map[Principal]Step, p, target Principal) (Chain, bool) {
+func (e *Escalation) follow(next map[Principal]*Step, p, target Principal) (Chain, bool) {
 	c := Chain{From: p}
 	for cur, hops := p, 0; cur != target; hops++ {
-		s, ok := next[cur]
+		first, ok := next[cur]
 		if !ok || hops > len(next) {
 			return Chain{}, false
 		}
+		s := *first
 		if e.hubs[s.To] {
 			out, ok := next[s.To]
 			if !ok {
 				return Chain{}, false
 			}
-			s = merge(s, out)
+			s = merge(s, *out)
 		}
 		c.Steps = append(c.Steps, s)
 		cur = s.To
@@ -770,4 +844,15 @@ func PrincipalOfSubject(s Subject) Principal {
 		return Principal{Kind: rbacv1.GroupKind, Name: s.Groups[0]}
 	}
 	return Principal{Kind: rbacv1.UserKind, Name: s.User}
+}
+
+// sortedKeys returns a map's keys in order, for loops whose edges must come
+// out the same on every run.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

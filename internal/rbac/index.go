@@ -221,6 +221,28 @@ func (m *Model) allowingBindings(r Request) []bindingRule {
 	return out
 }
 
+// allowingRoleBindings is allowingBindings without the ClusterRoleBindings:
+// what RoleBindings of the request's namespace add to what holds in every
+// namespace.
+func (m *Model) allowingRoleBindings(r Request) []bindingRule {
+	if r.IsNonResource() || r.Namespace == "" {
+		return nil
+	}
+	var out []bindingRule
+	for _, ref := range m.allowingRules(r) {
+		for _, b := range ref.role.bound.namespaced[r.Namespace] {
+			out = append(out, bindingRule{b, ref.rule})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].b.order != out[j].b.order {
+			return out[i].b.order < out[j].b.order
+		}
+		return out[i].i < out[j].i
+	})
+	return out
+}
+
 func (m *Model) allowedIndexed(s Subject, r Request) (Grant, bool) {
 	var best bindingRule
 	found := false

@@ -26,7 +26,7 @@ func TestEscalationToClusterAdmin(t *testing.T) {
 		{"create pods where an admin account lives",
 			adminSA + role("Role", "ops", "deployer", `{apiGroups: [apps], resources: [deployments], verbs: [create]}`) +
 				binding("ops", "ci-deployer", "Role", "deployer", "{kind: ServiceAccount, name: ci, namespace: build}"),
-			[]string{`critical: ServiceAccount build/ci can become cluster-admin in 2 steps: (1) ServiceAccount build/ci can create deployments in namespace "ops" that run as it, becoming ServiceAccount ops/backup`}},
+			[]string{`critical: ServiceAccount build/ci can become cluster-admin in 2 steps: (1) ServiceAccount build/ci can create a pod or workload in namespace "ops" that runs as it, becoming ServiceAccount ops/backup`}},
 		{"request a token for the admin account",
 			adminSA + role("Role", "ops", "tokens", `{apiGroups: [""], resources: [serviceaccounts/token], verbs: [create], resourceNames: [backup]}`) +
 				binding("ops", "tokens", "Role", "tokens", devs),
