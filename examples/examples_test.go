@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/palisade-sec/palisade/internal/attackpath"
 	"github.com/palisade-sec/palisade/internal/check"
 	_ "github.com/palisade-sec/palisade/internal/checks"
 	"github.com/palisade-sec/palisade/internal/cluster"
@@ -219,4 +220,111 @@ func diff(t *testing.T, want, got []ExpectedFinding) {
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// TestAttackPaths compares, for every scenario with an expected-paths.txt,
+// the attack paths `palisade paths DIR` prints (the fixes, then each path
+// step by step with its evidence and the findings it cites), with -update
+// rewriting the file.
+func TestAttackPaths(t *testing.T) {
+	files, _ := filepath.Glob("*/expected-paths.txt")
+	if len(files) < 3 {
+		t.Fatalf("want the tesla-2018, capital-one and insecure-shop expected-paths.txt, found %v", files)
+	}
+	for _, path := range files {
+		dir := filepath.Dir(path)
+		t.Run(dir, func(t *testing.T) {
+			res := attackPaths(t, dir)
+			var b strings.Builder
+			if err := attackpath.WriteTable(&b, res); err != nil {
+				t.Fatal(err)
+			}
+			got := b.String()
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != string(want) {
+				t.Errorf("%s: the attack paths changed; run go test ./examples -update and review the diff.\ngot:\n%s\nwant:\n%s", path, got, want)
+			}
+		})
+	}
+}
+
+// attackPaths searches a scenario's attack graph, citing the findings of
+// its scan.
+func attackPaths(t *testing.T, dir string) attackpath.Result {
+	t.Helper()
+	loaded := source.Load(source.Options{Paths: []string{dir}})
+	for _, e := range loaded.Errors {
+		t.Errorf("input error: %v", e.Error())
+	}
+	snap := cluster.NewSnapshot(loaded.Objects)
+	g := attackpath.Build(snap)
+	g.Cite(check.Run(snap, check.Options{Config: &check.Config{}}).Findings)
+	return g.Search(attackpath.Options{})
+}
+
+// TestAttackPathStories holds the scenarios to the stories they tell,
+// whatever the wording of expected-paths.txt.
+func TestAttackPathStories(t *testing.T) {
+	summaries := func(dir string) []string {
+		res := attackPaths(t, dir)
+		var out []string
+		for _, p := range res.Paths {
+			out = append(out, res.Graph.Summary(p))
+		}
+		return out
+	}
+	has := func(t *testing.T, paths []string, want string) {
+		t.Helper()
+		for _, p := range paths {
+			if p == want {
+				return
+			}
+		}
+		t.Errorf("missing path %s\namong:\n%s", want, strings.Join(paths, "\n"))
+	}
+	t.Run("tesla-2018", func(t *testing.T) {
+		paths := summaries("tesla-2018")
+		const in = "Internet → service/kubernetes-dashboard -n kube-system (LoadBalancer) → deployment.apps/kubernetes-dashboard -n kube-system → ServiceAccount kube-system/kubernetes-dashboard"
+		has(t, paths, in+" → cluster-admin")
+		has(t, paths, in+" → node root (any node)")
+	})
+	t.Run("capital-one", func(t *testing.T) {
+		paths := summaries("capital-one")
+		has(t, paths, "Internet → service/waf -n edge (LoadBalancer) → deployment.apps/waf -n edge → cloud metadata endpoint 169.254.169.254 (serving AWS IAM role arn:aws:iam::111122223333:role/edge-waf) → AWS IAM role arn:aws:iam::111122223333:role/edge-waf")
+		for _, p := range paths {
+			if strings.Contains(p, "orders") {
+				t.Errorf("orders is behind the firewall's policy, yet a path goes through it: %s", p)
+			}
+		}
+	})
+	t.Run("insecure-shop", func(t *testing.T) {
+		res := attackPaths(t, "insecure-shop")
+		kinds := map[string]bool{}
+		for _, p := range res.Paths {
+			var ks []string
+			for _, ei := range p.Edges {
+				ks = append(ks, string(res.Graph.Edges[ei].Kind))
+			}
+			kinds[strings.Join(ks, ",")] = true
+			if s := res.Graph.Summary(p); strings.Contains(s, "redis") {
+				t.Errorf("the NetworkPolicy redis-from-shop closes the way in through service/redis, yet: %s", s)
+			}
+		}
+		if len(kinds) < 3 {
+			t.Errorf("want at least three kinds of path, got %v", kinds)
+		}
+		paths := summaries("insecure-shop")
+		has(t, paths, "Internet → HostNetwork of daemonset.apps/log-collector -n shop (HostNetwork) → daemonset.apps/log-collector -n shop → node root (any node)")
+		has(t, paths, "Internet → service/frontend -n shop (LoadBalancer) → deployment.apps/frontend -n shop → daemonset.apps/ci-runner -n shop → node root (any node)")
+		has(t, paths, "Internet → service/frontend -n shop (LoadBalancer) → deployment.apps/frontend -n shop → cloud metadata endpoint 169.254.169.254 (serving the node's cloud identity (its instance role)) → the node's cloud identity (its instance role)")
+	})
 }

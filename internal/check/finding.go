@@ -20,6 +20,9 @@ type Finding struct {
 	// Suppression is set when a waiver accepts the finding. Suppressed
 	// findings stay in machine-readable reports and never fail a scan.
 	Suppression *Suppression `json:"suppression,omitempty"`
+	// Paths are the ids of the attack paths the finding sits on (its
+	// weakness is a step of them), set by the scan after the path search.
+	Paths []string `json:"paths,omitempty"`
 
 	// object is the offending object while the engine still needs it
 	// (positions, waivers); reports never see it.

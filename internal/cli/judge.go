@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/palisade-sec/palisade/internal/attackpath"
 	"github.com/palisade-sec/palisade/internal/check"
 	"github.com/palisade-sec/palisade/internal/cluster"
 	"github.com/palisade-sec/palisade/internal/report"
@@ -23,6 +25,9 @@ type reportOptions struct {
 	noColor    bool
 	// registry holds the checks to run; nil means every check.
 	registry *check.Registry
+	// attackPaths says when to search attack paths and mark the findings
+	// on them: auto, on or off ("" is off, for commands without the flag).
+	attackPaths string
 
 	// Set by validate.
 	failOnSeverity *check.Severity
@@ -41,6 +46,11 @@ func (o *reportOptions) addFlags(f *pflag.FlagSet) {
 // validate checks the flags before any input is read, so a usage error
 // costs nothing.
 func (o *reportOptions) validate() error {
+	switch o.attackPaths {
+	case "", "auto", "on", "off":
+	default:
+		return &exitError{ExitInput, fmt.Errorf("--attack-paths %q: want auto, on or off", o.attackPaths)}
+	}
 	if o.failOn != "" {
 		sev, err := check.ParseSeverity(o.failOn)
 		if err != nil {
@@ -81,6 +91,13 @@ func judgeAndReport(s *streams, o *reportOptions, in readInput) error {
 		reg = check.Default()
 	}
 	result := check.Run(snap, check.Options{Registry: reg, Config: o.config})
+	var paths attackpath.Result
+	switch {
+	case o.attackPaths == "on" || o.attackPaths == "auto" && snap.Len() <= autoAttackPathObjects:
+		paths = attachAttackPaths(snap, result.Findings)
+	case o.attackPaths == "auto":
+		in.notices = append(in.notices, fmt.Sprintf("attack paths were not searched: %d objects is more than --attack-paths=auto searches (%d); pass --attack-paths=on to search them (expect seconds and gigabytes at 100k objects)", snap.Len(), autoAttackPathObjects))
+	}
 
 	rep := &report.Report{
 		Tool:           report.ToolInfo{Name: "palisade", Version: Version, URI: "https://github.com/palisade-sec/palisade"},
@@ -92,6 +109,12 @@ func judgeAndReport(s *streams, o *reportOptions, in readInput) error {
 		InputErrors:    inputErrors,
 		Notices:        in.notices,
 		ExpiredWaivers: result.ExpiredWaivers,
+	}
+	for _, out := range o.resolved {
+		if out.format == "html" && rep.AttackPaths == nil {
+			view := attackpath.View(context.Background(), paths)
+			rep.AttackPaths = &view
+		}
 	}
 	color := !o.noColor && os.Getenv("NO_COLOR") == "" && isTerminal(s.out)
 	if err := o.outputs.write(o.resolved, rep, s.out, color); err != nil {
@@ -123,4 +146,25 @@ func judgeAndReport(s *streams, o *reportOptions, in readInput) error {
 		}
 	}
 	return nil
+}
+
+// autoAttackPathObjects is the largest input --attack-paths=auto searches:
+// the search grows faster than the cluster (about 0.25 s at 10k objects,
+// 9 s and 2.7 GiB at 100k).
+const autoAttackPathObjects = 20000
+
+// addAttackPathFlag adds --attack-paths to a command that judges objects.
+func (o *reportOptions) addAttackPathFlag(f *pflag.FlagSet) {
+	f.StringVar(&o.attackPaths, "attack-paths", "auto", fmt.Sprintf("search attack paths and mark the findings on them: auto (when at most %d objects are read), on, off", autoAttackPathObjects))
+}
+
+// attachAttackPaths searches the attack paths of the snapshot, citing the
+// findings in their evidence, and gives each finding the ids of the paths
+// it sits on.
+func attachAttackPaths(snap *cluster.Snapshot, findings []check.Finding) attackpath.Result {
+	g := attackpath.Build(snap)
+	g.Cite(findings)
+	res := g.Search(attackpath.Options{})
+	attackpath.AttachPaths(findings, res)
+	return res
 }

@@ -80,6 +80,7 @@ result is partial).`,
 	}
 	o.input.addFlags(cmd.Flags(), "scan")
 	o.addFlags(cmd.Flags())
+	o.addAttackPathFlag(cmd.Flags())
 	return cmd
 }
 

@@ -3,6 +3,7 @@ package report
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"github.com/palisade-sec/palisade/internal/attackpath"
 	"html/template"
 	"io"
 	"strings"
@@ -36,6 +37,7 @@ type htmlView struct {
 	Notices     []string
 	Expired     []htmlExpired
 	CSP         string
+	AttackPaths *attackpath.HTMLView
 }
 
 type htmlCount struct {
@@ -72,6 +74,7 @@ type htmlFinding struct {
 	Message     string
 	Remediation string
 	Suppression *check.Suppression
+	Paths       []string
 }
 
 type htmlInputError struct {
@@ -168,10 +171,11 @@ func htmlViewOf(r *Report) *htmlView {
 			Severity: f.Severity.String(), CheckID: f.CheckID, Title: f.Title,
 			Vector: string(f.Vector), Strategy: string(f.Strategy),
 			Object: f.Object.String(), Field: f.Field, Position: origin(f),
-			Message: f.Message, Remediation: f.Remediation, Suppression: f.Suppression,
+			Message: f.Message, Remediation: f.Remediation, Suppression: f.Suppression, Paths: f.Paths,
 		})
 	}
 	v.Notices = r.Notices
+	v.AttackPaths = r.AttackPaths
 	for _, e := range r.InputErrors {
 		v.InputErrors = append(v.InputErrors, htmlInputError{File: e.File, Line: e.Line, Message: e.Message})
 	}
@@ -203,6 +207,10 @@ var htmlCSP = "default-src 'none'; img-src data:; style-src " + cspHash(htmlStyl
 var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{"title": capitalize}).Parse(htmlPage))
 
 const htmlStyle = `
+.ap-diagram{overflow:auto;max-width:100%;background:#fff;border:1px solid var(--line);margin:8px 0}
+.ap-diagram svg{max-width:100%;height:auto}
+.ap-path pre{white-space:pre-wrap}
+.on-path{margin-top:4px;font-size:12px}
 :root{--bg:#f6f7f9;--card:#fff;--fg:#1b1f24;--muted:#5b6573;--line:#e3e6ea;--accent:#3056d3;
 --critical:#b42318;--high:#dc6803;--medium:#b58105;--low:#1570ef;--info:#667085;}
 @media (prefers-color-scheme:dark){:root{--bg:#0f1216;--card:#171b21;--fg:#e6e9ee;--muted:#98a2b3;--line:#2a3039;--accent:#6b8cff}}
@@ -268,6 +276,7 @@ const htmlScript = `
   var vec = document.getElementById("f-vector");
   var strat = document.getElementById("f-strategy");
   var sup = document.getElementById("f-suppressed");
+  var onPath = document.getElementById("f-on-path");
   var shown = document.getElementById("shown");
   var empty = document.getElementById("no-match");
   var rows = Array.prototype.slice.call(document.querySelectorAll("#findings tbody tr.finding"));
@@ -280,6 +289,7 @@ const htmlScript = `
         (!vec.value || d.vector === vec.value) &&
         (!strat.value || d.strategy === strat.value) &&
         (sup.checked || d.suppressed !== "true") &&
+        (!onPath.checked || d.paths !== "0") &&
         (!text || r.textContent.toLowerCase().indexOf(text) >= 0);
       r.hidden = !ok;
       if (ok) { n++; }
@@ -287,7 +297,7 @@ const htmlScript = `
     shown.textContent = n + " of " + rows.length + " shown";
     empty.hidden = n > 0;
   }
-  [q, sev, vec, strat, sup].forEach(function (el) {
+  [q, sev, vec, strat, sup, onPath].forEach(function (el) {
     el.addEventListener("input", apply);
     el.addEventListener("change", apply);
   });
@@ -340,6 +350,7 @@ const htmlPage = `<!DOCTYPE html>
 {{end}}</div>
 </section>
 
+{{with .AttackPaths}}` + attackpath.SectionTemplate + `{{end}}
 <section>
 <h2>Findings</h2>
 <div class="filters" role="search">
@@ -348,16 +359,17 @@ const htmlPage = `<!DOCTYPE html>
 <select id="f-vector" aria-label="Attack vector"><option value="">All vectors</option>{{range .Vectors}}<option value="{{.}}">{{.}}</option>{{end}}</select>
 <select id="f-strategy" aria-label="Defensive strategy"><option value="">All strategies</option>{{range .Strategies}}<option value="{{.}}">{{.}}</option>{{end}}</select>
 <label><input type="checkbox" id="f-suppressed"> Show suppressed</label>
+<label><input type="checkbox" id="f-on-path"> On an attack path</label>
 <span class="shown" id="shown">{{len .Findings}} findings</span>
 </div>
 <div class="table-wrap">
 <table id="findings">
 <thead><tr><th>Severity</th><th>Check</th><th>Object</th><th>Source</th><th>Message</th><th>Status</th></tr></thead>
 <tbody>
-{{range .Findings}}<tr class="finding{{if .Suppression}} suppressed{{end}}" data-severity="{{.Severity}}" data-vector="{{.Vector}}" data-strategy="{{.Strategy}}" data-suppressed="{{if .Suppression}}true{{else}}false{{end}}">
+{{range .Findings}}<tr class="finding{{if .Suppression}} suppressed{{end}}" data-paths="{{len .Paths}}" data-severity="{{.Severity}}" data-vector="{{.Vector}}" data-strategy="{{.Strategy}}" data-suppressed="{{if .Suppression}}true{{else}}false{{end}}">
 <td><span class="badge sev-{{.Severity}}">{{.Severity}}</span></td>
 <td><code>{{.CheckID}}</code><div class="title">{{.Title}}</div><span class="tag">{{.Vector}}</span><span class="tag">{{.Strategy}}</span></td>
-<td><code>{{.Object}}</code>{{with .Field}}<div class="muted"><code>{{.}}</code></div>{{end}}</td>
+<td><code>{{.Object}}</code>{{with .Field}}<div class="muted"><code>{{.}}</code></div>{{end}}{{with .Paths}}<div class="on-path">on attack path{{range .}} <a href="#{{.}}"><code>{{.}}</code></a>{{end}}</div>{{end}}</td>
 <td>{{with .Position}}<code>{{.}}</code>{{else}}<span class="muted">—</span>{{end}}</td>
 <td>{{.Message}}{{with .Remediation}}<div class="fix"><b>Fix:</b> {{.}}</div>{{end}}</td>
 <td>{{with .Suppression}}<span class="status waived">Suppressed</span><div class="muted">{{.Reason}}</div><div class="muted">via {{.Source}}{{with .Owner}} · {{.}}{{end}}{{with .Expires}} · until {{.}}{{end}}</div>{{else}}<span class="status open">Open</span>{{end}}</td>

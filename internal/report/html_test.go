@@ -291,7 +291,7 @@ function el() {
     addEventListener(type, f) { (this.on[type] = this.on[type] || []).push(f); } };
 }
 const els = {};
-for (const id of ["q", "f-severity", "f-vector", "f-strategy", "f-suppressed", "shown", "no-match"]) els[id] = el();
+for (const id of ["q", "f-severity", "f-vector", "f-strategy", "f-suppressed", "f-on-path", "shown", "no-match"]) els[id] = el();
 const rows = data.rows.map(r => ({ dataset: r.dataset, textContent: r.text, hidden: false }));
 global.document = {
   getElementById: id => els[id] || null,

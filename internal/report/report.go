@@ -4,6 +4,7 @@ package report
 
 import (
 	"fmt"
+	"github.com/palisade-sec/palisade/internal/attackpath"
 	"io"
 	"sort"
 	"strings"
@@ -37,6 +38,9 @@ type Report struct {
 	Notices []string
 	// ExpiredWaivers no longer waive anything.
 	ExpiredWaivers []check.ExpiredWaiver
+	// AttackPaths are the attack paths with their diagrams, for the HTML
+	// report's "Attack paths" section; nil when they were not searched.
+	AttackPaths *attackpath.HTMLView
 }
 
 // ToolInfo names the program that wrote the report.

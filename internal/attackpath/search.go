@@ -1,0 +1,396 @@
+package attackpath
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Options bound the search.
+type Options struct {
+	// To are the target classes; none means every one.
+	To []Target
+	// From is the entry: "internet" (the only one so far; "" means it).
+	From string
+	// MaxLength is the most edges a path may have (default 8).
+	MaxLength int
+	// MaxPaths is the most paths returned (default 1000), the shortest
+	// kept.
+	MaxPaths int
+}
+
+// DefaultMaxLength and DefaultMaxPaths bound the search by default.
+const (
+	DefaultMaxLength = 8
+	DefaultMaxPaths  = 1000
+)
+
+// Path is one way from the entry to a target.
+type Path struct {
+	// ID is stable across runs: a hash of the nodes it passes.
+	ID       string `json:"id"`
+	Target   Target `json:"target"`
+	Severity string `json:"severity"`
+	// Nodes and Edges index the graph.
+	Nodes []int `json:"-"`
+	Edges []int `json:"-"`
+	// Fix is the edge of the path whose removal closes most paths, and
+	// Closes how many.
+	Fix    int `json:"-"`
+	Closes int `json:"-"`
+}
+
+// Cut is one fix and the paths it closes.
+type Cut struct {
+	Edge int
+	// Paths are the ids of the paths the fix closes (of those still open
+	// after the cuts before it).
+	Paths []string
+}
+
+// Result is what a search found.
+type Result struct {
+	Graph *Graph
+	Paths []Path
+	// Cuts are the fixes, greedily: each closes the most paths the ones
+	// before it leave open.
+	Cuts []Cut
+	// Truncated is set when MaxPaths stopped the search.
+	Truncated bool
+}
+
+var severityRank = map[string]int{"critical": 4, "high": 3, "medium": 2, "low": 1}
+
+// Search finds every path from the internet to a target of the classes
+// asked, up to the length bound, each ending at the first target it meets,
+// shortest first.
+//
+// It runs one breadth-first search backwards from the targets (each
+// node's distance to the nearest), then enumerates simple paths of length
+// 1, 2, ... MaxLength from the entry, following only edges whose end is
+// still within reach of a target in the length left: every branch walked
+// ends in a path, so the work follows the number of paths found.
+func (g *Graph) Search(o Options) Result {
+	if o.MaxLength <= 0 {
+		o.MaxLength = DefaultMaxLength
+	}
+	if o.MaxPaths <= 0 {
+		o.MaxPaths = DefaultMaxPaths
+	}
+	want := map[Target]bool{}
+	for _, t := range o.To {
+		want[t] = true
+	}
+	isTarget := func(n int) bool {
+		t := g.Nodes[n].Target
+		return t != "" && (len(want) == 0 || want[t])
+	}
+	res := Result{Graph: g}
+	start, ok := g.index["internet"]
+	if !ok {
+		return res
+	}
+	// dist: edges to the nearest target, over edges that do not pass
+	// through another target.
+	const far = 1 << 30
+	dist := make([]int, len(g.Nodes))
+	rev := make([][]int, len(g.Nodes))
+	for i, e := range g.Edges {
+		rev[e.To] = append(rev[e.To], i)
+	}
+	var queue []int
+	for n := range g.Nodes {
+		dist[n] = far
+		if isTarget(n) {
+			dist[n] = 0
+			queue = append(queue, n)
+		}
+	}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		for _, ei := range rev[n] {
+			f := g.Edges[ei].From
+			if dist[f] == far && !isTarget(f) {
+				dist[f] = dist[n] + 1
+				queue = append(queue, f)
+			}
+		}
+	}
+	// The reaches edges are implicit (see lateralIndex): a source is one
+	// step further than the nearest pivot it may connect to; then the
+	// nodes before the sources are relaxed again.
+	if lat := g.lat; lat != nil {
+		// Pivot classes nearest a target first: a source takes the first
+		// it may connect to.
+		best := map[int]int{}
+		for c, ps := range lat.pivots {
+			best[c] = far
+			for _, d := range ps {
+				best[c] = min(best[c], dist[d])
+			}
+		}
+		lat.classes = slices.DeleteFunc(lat.classes, func(c int) bool { return best[c] >= far })
+		sort.SliceStable(lat.classes, func(i, j int) bool { return best[lat.classes[i]] < best[lat.classes[j]] })
+		var changed []int
+		for _, src := range lat.sources {
+			if isTarget(src) {
+				continue
+			}
+			for _, c := range lat.classes {
+				if best[c]+1 >= dist[src] {
+					break
+				}
+				if d := lat.pivots[c][0]; d != src && !lat.ports(src, d).IsEmpty() {
+					dist[src] = best[c] + 1
+					changed = append(changed, src)
+					break
+				}
+			}
+		}
+		for len(changed) > 0 {
+			n := changed[0]
+			changed = changed[1:]
+			for _, ei := range rev[n] {
+				f := g.Edges[ei].From
+				if !isTarget(f) && dist[n]+1 < dist[f] {
+					dist[f] = dist[n] + 1
+					changed = append(changed, f)
+				}
+			}
+		}
+	}
+	onPath := make([]bool, len(g.Nodes))
+	var nodes, edges []int
+	var walk func(n, left int)
+	walk = func(n, left int) {
+		if len(res.Paths) >= o.MaxPaths {
+			res.Truncated = true
+			return
+		}
+		if left == 0 {
+			if isTarget(n) {
+				res.Paths = append(res.Paths, Path{Nodes: slices.Clone(nodes), Edges: slices.Clone(edges), Target: g.Nodes[n].Target, Severity: g.Nodes[n].Severity})
+			}
+			return
+		}
+		if isTarget(n) {
+			return
+		}
+		step := func(ei, to int) bool {
+			if onPath[to] || dist[to] > left-1 {
+				return true
+			}
+			onPath[to] = true
+			nodes = append(nodes, to)
+			edges = append(edges, ei)
+			walk(to, left-1)
+			nodes = nodes[:len(nodes)-1]
+			edges = edges[:len(edges)-1]
+			onPath[to] = false
+			return !res.Truncated
+		}
+		for _, ei := range g.out[n] {
+			if !step(ei, g.Edges[ei].To) {
+				return
+			}
+		}
+		if lat := g.lat; lat != nil && g.Nodes[n].Kind == KindWorkload {
+			if !lat.isSource[n] {
+				return
+			}
+			for _, pc := range lat.classes {
+				ps := lat.pivots[pc]
+				if ps[0] != n && lat.ports(n, ps[0]).IsEmpty() {
+					continue
+				}
+				for _, d := range ps {
+					if d == n || onPath[d] || dist[d] > left-1 {
+						continue
+					}
+					if !step(g.lateralEdge(n, d), d) {
+						return
+					}
+				}
+			}
+		}
+	}
+	if dist[start] < far {
+		onPath[start] = true
+		nodes = []int{start}
+		for l := max(dist[start], 1); l <= o.MaxLength && !res.Truncated; l++ {
+			walk(start, l)
+		}
+	}
+	res.Paths = minimal(res.Paths)
+	for _, p := range res.Paths {
+		for _, ei := range p.Edges {
+			g.fillReach(&g.Edges[ei])
+		}
+	}
+	for i := range res.Paths {
+		res.Paths[i].ID = g.pathID(res.Paths[i])
+	}
+	g.rank(&res)
+	return res
+}
+
+func (g *Graph) pathID(p Path) string {
+	h := sha256.New()
+	for _, n := range p.Nodes {
+		h.Write([]byte(g.Nodes[n].Key))
+		h.Write([]byte{0})
+	}
+	return "ap-" + hex.EncodeToString(h.Sum(nil))[:10]
+}
+
+// rank orders the paths and computes the cuts. Each edge closes the paths
+// it is on; a path's fix is its edge that closes most (the earliest of
+// equals: the one nearest the entry). Paths are ordered shortest first,
+// then by the severity of their target, then by how many paths their fix
+// closes (the fix worth most first), then by id. The cuts are chosen
+// greedily: the edge on most open paths, then the one on most of those
+// left, and so on.
+func (g *Graph) rank(res *Result) {
+	count := map[int]int{}
+	for _, p := range res.Paths {
+		for _, e := range p.Edges {
+			count[e]++
+		}
+	}
+	for i := range res.Paths {
+		p := &res.Paths[i]
+		p.Fix = -1
+		for _, e := range p.Edges {
+			if p.Fix < 0 || count[e] > count[p.Fix] {
+				p.Fix = e
+			}
+		}
+		p.Closes = count[p.Fix]
+	}
+	sort.SliceStable(res.Paths, func(i, j int) bool {
+		a, b := res.Paths[i], res.Paths[j]
+		if len(a.Edges) != len(b.Edges) {
+			return len(a.Edges) < len(b.Edges)
+		}
+		if severityRank[a.Severity] != severityRank[b.Severity] {
+			return severityRank[a.Severity] > severityRank[b.Severity]
+		}
+		if a.Closes != b.Closes {
+			return a.Closes > b.Closes
+		}
+		return a.ID < b.ID
+	})
+	open := map[string][]int{}
+	for _, p := range res.Paths {
+		open[p.ID] = p.Edges
+	}
+	for len(open) > 0 && len(res.Cuts) < 10 {
+		c := map[int]int{}
+		for _, es := range open {
+			for _, e := range es {
+				c[e]++
+			}
+		}
+		best := -1
+		for e, n := range c {
+			if best < 0 || n > c[best] || (n == c[best] && e < best) {
+				best = e
+			}
+		}
+		cut := Cut{Edge: best}
+		for id, es := range open {
+			if slices.Contains(es, best) {
+				cut.Paths = append(cut.Paths, id)
+				delete(open, id)
+			}
+		}
+		sort.Strings(cut.Paths)
+		res.Cuts = append(res.Cuts, cut)
+	}
+}
+
+// Summary is the path as one line: "Internet → a → b".
+func (g *Graph) Summary(p Path) string {
+	labels := make([]string, len(p.Nodes))
+	for i, n := range p.Nodes {
+		labels[i] = g.Nodes[n].Label
+	}
+	return strings.Join(labels, " → ")
+}
+
+// Explain says the path step by step in plain words, with the evidence
+// of each step and the fix that closes it.
+func (g *Graph) Explain(p Path) string {
+	var b strings.Builder
+	tn := g.Nodes[p.Nodes[len(p.Nodes)-1]]
+	fmt.Fprintf(&b, "%s  %s  %s in %d step(s)\n", p.ID, strings.ToUpper(p.Severity), tn.Label, len(p.Edges))
+	fmt.Fprintf(&b, "  %s\n", g.Summary(p))
+	for i, ei := range p.Edges {
+		e := &g.Edges[ei]
+		fmt.Fprintf(&b, "  %d. [%s %s] %s\n", i+1, e.Kind, e.Technique, e.Text)
+		for _, ev := range e.Evidence {
+			line := "evidence: " + ev.Object
+			if ev.Field != "" {
+				line += " " + ev.Field
+			}
+			if ev.Detail != "" {
+				line += " (" + ev.Detail + ")"
+			}
+			fmt.Fprintf(&b, "     %s\n", line)
+			for _, f := range ev.Findings {
+				fmt.Fprintf(&b, "       finding: %s\n", f)
+			}
+		}
+	}
+	if tn.Note != "" {
+		fmt.Fprintf(&b, "  impact: %s\n", tn.Note)
+	}
+	if p.Fix >= 0 {
+		fmt.Fprintf(&b, "  fix: %s (closes %d path(s))\n", g.Edges[p.Fix].Fix, p.Closes)
+	}
+	return b.String()
+}
+
+// CutText is a cut in one line: "remove X and N paths close".
+func (g *Graph) CutText(c Cut) string {
+	e := g.Edges[c.Edge]
+	return fmt.Sprintf("%s and %d path(s) close (%s → %s)", e.Fix, len(c.Paths), g.Nodes[e.From].Label, g.Nodes[e.To].Label)
+}
+
+// minimal drops every path that only adds detours to another path found:
+// one whose nodes are a subsequence of its own, with the same end. Paths
+// are found shortest first, so the shorter ones come before.
+func minimal(paths []Path) []Path {
+	byEnd := map[int][]int{}
+	var out []Path
+	for _, p := range paths {
+		end := p.Nodes[len(p.Nodes)-1]
+		redundant := false
+		for _, qi := range byEnd[end] {
+			if q := out[qi]; len(q.Nodes) < len(p.Nodes) && subsequence(q.Nodes, p.Nodes) {
+				redundant = true
+				break
+			}
+		}
+		if !redundant {
+			byEnd[end] = append(byEnd[end], len(out))
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// subsequence reports whether a's elements appear in b in order.
+func subsequence(a, b []int) bool {
+	i := 0
+	for _, x := range b {
+		if i < len(a) && a[i] == x {
+			i++
+		}
+	}
+	return i == len(a)
+}
