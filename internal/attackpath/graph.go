@@ -569,13 +569,19 @@ func (b *builder) lateral() {
 	for _, p := range pivots {
 		isPivot[p] = true
 	}
-	// One class matrix over the sources and pivots: pods of one class are
-	// alike to every policy, so the reach of every pair is a lookup.
-	m := b.eng.Matrix(func(p *netpol.Pod) bool { return (exposed[p] || isPivot[p]) && !p.HostNetwork })
+	// One rectangle of the class matrix, sources by pivots: pods of one
+	// class are alike to every policy, so the reach of every pair is a
+	// lookup, and the few sources are not crossed with each other.
+	m := b.eng.MatrixFrom(
+		func(p *netpol.Pod) bool { return exposed[p] && !p.HostNetwork },
+		func(p *netpol.Pod) bool { return isPivot[p] && !p.HostNetwork })
 	lat := &lateralIndex{m: m, class: map[int]int{}, isSource: map[int]bool{}, pods: map[int]*netpol.Pod{}, pivots: map[int][]int{}}
 	for i, p := range m.Pods {
 		w := b.workload(p)
-		c := m.ClassOf(i)
+		c := m.ClassOf(i) // a source's row
+		if isPivot[p] {
+			c = m.ColumnOf(i) // a pivot's column
+		}
 		lat.pods[w], lat.class[w] = p, c
 		if isPivot[p] {
 			if len(lat.pivots[c]) == 0 {
@@ -598,7 +604,8 @@ func (b *builder) lateral() {
 // when it walks one.
 type lateralIndex struct {
 	m *netpol.Matrix
-	// class is the matrix class of each source's and pivot's node.
+	// class is the matrix row of each source's node and the matrix column
+	// of each pivot's node.
 	class    map[int]int
 	pods     map[int]*netpol.Pod
 	sources  []int
@@ -656,20 +663,36 @@ func (g *Graph) ReachExplanation(e *Edge) []string {
 // node's tokens lead on to the principals they belong to.
 func (b *builder) rbacEdges() {
 	model := rbac.For(b.snap)
-	readers := map[string]map[rbac.Principal]rbac.Grant{}
-	for _, ns := range b.secretNS {
-		readers[ns] = map[rbac.Principal]rbac.Grant{}
-		for _, verb := range []string{"get", "list"} {
-			for _, h := range model.WhoCan(rbac.Request{Verb: verb, Resource: "secrets", Namespace: ns}) {
-				if len(h.Grants) == 0 || h.Grants[0].Binding == nil {
-					continue
-				}
-				p := rbac.PrincipalOf(h.Subject, h.Grants[0].Binding.ID.Namespace)
-				if _, ok := readers[ns][p]; !ok {
-					readers[ns][p] = h.Grants[0]
-				}
+	// Who reads the Secrets of a namespace: the ClusterRoleBindings' holders
+	// (asked once, at cluster scope) and each namespace's RoleBindings'.
+	addReaders := func(to map[rbac.Principal]rbac.Grant, hs []rbac.Holder) {
+		for _, h := range hs {
+			if len(h.Grants) == 0 || h.Grants[0].Binding == nil {
+				continue
+			}
+			p := rbac.PrincipalOf(h.Subject, h.Grants[0].Binding.ID.Namespace)
+			if _, ok := to[p]; !ok {
+				to[p] = h.Grants[0]
 			}
 		}
+	}
+	clusterReaders := map[rbac.Principal]rbac.Grant{}
+	nsReaders := map[string]map[rbac.Principal]rbac.Grant{}
+	for _, verb := range []string{"get", "list"} {
+		addReaders(clusterReaders, model.WhoCan(rbac.Request{Verb: verb, Resource: "secrets"}))
+		for _, ns := range b.secretNS {
+			if nsReaders[ns] == nil {
+				nsReaders[ns] = map[rbac.Principal]rbac.Grant{}
+			}
+			addReaders(nsReaders[ns], model.WhoCanThroughRoleBindings(rbac.Request{Verb: verb, Resource: "secrets", Namespace: ns}))
+		}
+	}
+	reader := func(ns string, p rbac.Principal) (rbac.Grant, bool) {
+		if g, ok := clusterReaders[p]; ok {
+			return g, true
+		}
+		g, ok := nsReaders[ns][p]
+		return g, ok
 	}
 	// node root holds every token mounted on it.
 	var mounted []rbac.Principal
@@ -722,7 +745,7 @@ func (b *builder) rbacEdges() {
 			}
 		}
 		for _, ns := range b.secretNS {
-			gr, ok := readers[ns][p]
+			gr, ok := reader(ns, p)
 			if !ok {
 				continue
 			}

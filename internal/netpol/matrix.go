@@ -252,14 +252,58 @@ func (e *Engine) Matrix(include func(*Pod) bool) *Matrix {
 	return m
 }
 
+// MatrixFrom computes who reaches whom from the pods from accepts (the
+// rows) to the pods to accepts (the columns): a rectangle of the class
+// matrix, for callers that need a few sources against many destinations
+// (attack paths: exposed workloads against the rest). A pod's row is
+// ClassOf(i) and its column ColumnOf(i); either is -1 when the pod is not
+// a row or not a column. Ports and FromInternet/ToInternet need a pod
+// that is both.
+func (e *Engine) MatrixFrom(from, to func(*Pod) bool) *Matrix {
+	m := &Matrix{}
+	rowIdx, colIdx := map[int]int{}, map[int]int{}
+	var rows, cols []int
+	for _, p := range e.pods {
+		if from(p) || to(p) {
+			m.Pods = append(m.Pods, p)
+		}
+	}
+	sortPods(m.Pods)
+	for _, p := range m.Pods {
+		r, c := -1, -1
+		if from(p) {
+			if _, ok := rowIdx[p.class.index]; !ok {
+				rowIdx[p.class.index] = len(rows)
+				rows = append(rows, p.class.index)
+			}
+			r = rowIdx[p.class.index]
+		}
+		if to(p) {
+			if _, ok := colIdx[p.class.index]; !ok {
+				colIdx[p.class.index] = len(cols)
+				cols = append(cols, p.class.index)
+			}
+			c = colIdx[p.class.index]
+		}
+		m.row = append(m.row, r)
+		m.col = append(m.col, c)
+	}
+	m.cm = e.classMatrix(rows, cols)
+	return m
+}
+
+// ColumnOf is the column of Pods[i] in a matrix: the same as ClassOf for a
+// square Matrix, the destination class for MatrixFrom.
+func (m *Matrix) ColumnOf(i int) int { return m.col[i] }
+
 // Classes is the number of distinct classes among the pods.
 func (m *Matrix) Classes() int { return len(m.cm.rows) }
 
 // ClassOf is the class of Pods[i], numbered 0 to Classes()-1.
 func (m *Matrix) ClassOf(i int) int { return m.row[i] }
 
-// ClassPorts are the ports on which pods of class a may open connections
-// to pods of class b.
+// ClassPorts are the ports on which pods of class (row) a may open
+// connections to pods of class (column) b.
 func (m *Matrix) ClassPorts(a, b int) PortSet { return m.cm.cell(a, b) }
 
 // ClassToInternet and ClassFromInternet are ToInternet and FromInternet

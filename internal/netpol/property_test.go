@@ -515,3 +515,42 @@ func FuzzEngineAgreesWithReference(f *testing.F) {
 		compareCIDRs(t, w, netpol.New(cluster.NewSnapshot(w.objects)))
 	})
 }
+
+// TestMatrixFromAgreesWithMatrix checks the rectangular matrix against the
+// square one on random clusters: every pair of a row pod and a column pod
+// gets the same ports.
+func TestMatrixFromAgreesWithMatrix(t *testing.T) {
+	pairs := 0
+	for seed := 0; seed < 300; seed++ {
+		w := genWorld(randEntropy{rand.New(rand.NewPCG(uint64(seed), 7))})
+		eng := netpol.New(cluster.NewSnapshot(w.objects))
+		square := eng.Matrix(nil)
+		at := map[*netpol.Pod]int{}
+		for i, p := range square.Pods {
+			at[p] = i
+		}
+		from := func(p *netpol.Pod) bool { return at[p]%2 == 0 }
+		to := func(p *netpol.Pod) bool { return at[p]%3 != 0 }
+		rect := eng.MatrixFrom(from, to)
+		for i, a := range rect.Pods {
+			for j, b := range rect.Pods {
+				if !from(a) || !to(b) || a == b {
+					if !from(a) && rect.ClassOf(i) != -1 || !to(b) && rect.ColumnOf(j) != -1 {
+						t.Fatalf("seed %d: a pod outside the rows or columns has a place in them", seed)
+					}
+					continue
+				}
+				got := rect.ClassPorts(rect.ClassOf(i), rect.ColumnOf(j))
+				want := square.Ports(at[a], at[b])
+				if !got.Equal(want) {
+					t.Fatalf("seed %d: %s -> %s: MatrixFrom says %s, Matrix says %s", seed, a, b, got, want)
+				}
+				pairs++
+			}
+		}
+	}
+	if pairs < 1000 {
+		t.Fatalf("only %d pairs compared", pairs)
+	}
+	t.Logf("%d pairs compared", pairs)
+}

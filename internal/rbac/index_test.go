@@ -130,3 +130,43 @@ func BenchmarkAllowed(b *testing.B) {
 		i++
 	}
 }
+
+// TestWhoCanThroughRoleBindings checks that WhoCan at cluster scope plus
+// WhoCanThroughRoleBindings in a namespace names exactly the holders of
+// WhoCan in that namespace.
+func TestWhoCanThroughRoleBindings(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	const nRoles, nBindings = 600, 600
+	m := rbac.Build(cluster.NewSnapshot(genCluster(rng, nRoles, nBindings)))
+	nNS := nRoles / 30
+	compared := 0
+	for range 2000 {
+		r := genRequest(rng, nNS)
+		if r.Namespace == "" || r.Path != "" {
+			continue
+		}
+		key := func(h rbac.Holder) string { return h.Subject.Kind + "/" + h.Subject.Namespace + "/" + h.Subject.Name }
+		want := map[string]bool{}
+		for _, h := range m.WhoCan(r) {
+			want[key(h)] = true
+		}
+		got := map[string]bool{}
+		clusterScope := r
+		clusterScope.Namespace = ""
+		for _, h := range append(m.WhoCan(clusterScope), m.WhoCanThroughRoleBindings(r)...) {
+			got[key(h)] = true
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%+v: cluster scope + RoleBindings name %d holders, WhoCan %d", r, len(got), len(want))
+		}
+		for k := range want {
+			if !got[k] {
+				t.Fatalf("%+v: %s is missing", r, k)
+			}
+		}
+		compared++
+	}
+	if compared < 500 {
+		t.Fatalf("only %d namespaced requests drawn", compared)
+	}
+}
