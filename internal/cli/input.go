@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/palisade-sec/palisade/internal/cluster"
 	"github.com/palisade-sec/palisade/internal/source"
 	"github.com/palisade-sec/palisade/internal/source/live"
 )
@@ -122,6 +124,42 @@ func (o *inputOptions) read(ctx context.Context, s *streams, args []string) (rea
 		notices[i] = "cluster " + res.Cluster.Name + ": " + n
 	}
 	return readInput{names: []string{input}, objects: res.Objects, errors: res.Errors, notices: notices}, nil
+}
+
+// answerOptions are the flags of a command that reads a cluster the way
+// scan does and prints an answer rather than a scan report (rbac, netpol,
+// paths): what to read, and -o with the answer's formats.
+type answerOptions struct {
+	input   inputOptions
+	output  string
+	formats []string
+}
+
+// addFlags adds the input flags and -o; the first format is the default.
+func (o *answerOptions) addFlags(cmd *cobra.Command, formats ...string) {
+	o.formats = formats
+	o.input.addFlags(cmd.Flags(), cmd.Name())
+	cmd.Flags().StringVarP(&o.output, "output", "o", formats[0], "answer format: "+strings.Join(formats, ", "))
+}
+
+// validate checks -o and the input flags before anything is read.
+func (o *answerOptions) validate(cmd *cobra.Command, paths []string) error {
+	if !slices.Contains(o.formats, o.output) {
+		return &exitError{ExitInput, fmt.Errorf("-o %q: want one of %s", o.output, strings.Join(o.formats, ", "))}
+	}
+	return o.input.validate(cmd, paths)
+}
+
+// load validates the flags and reads the input into a snapshot.
+func (o *answerOptions) load(cmd *cobra.Command, s *streams, paths []string) (*cluster.Snapshot, readInput, error) {
+	if err := o.validate(cmd, paths); err != nil {
+		return nil, readInput{}, err
+	}
+	in, err := o.input.read(cmd.Context(), s, paths)
+	if err != nil {
+		return nil, in, err
+	}
+	return cluster.NewSnapshot(in.objects), in, nil
 }
 
 // reportInputErrors writes input errors and notices to standard error, for

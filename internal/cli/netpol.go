@@ -17,35 +17,6 @@ import (
 	"github.com/palisade-sec/palisade/internal/netpol"
 )
 
-// netpolOptions are the flags every netpol subcommand shares: what to read
-// and how to print the answer.
-type netpolOptions struct {
-	input   inputOptions
-	output  string
-	formats []string
-}
-
-func (o *netpolOptions) addFlags(cmd *cobra.Command, formats ...string) {
-	o.formats = formats
-	o.input.addFlags(cmd.Flags(), cmd.Name())
-	cmd.Flags().StringVarP(&o.output, "output", "o", formats[0], "answer format: "+strings.Join(formats, ", "))
-}
-
-// load validates the flags and reads the input into a snapshot.
-func (o *netpolOptions) load(cmd *cobra.Command, s *streams, paths []string) (*cluster.Snapshot, readInput, error) {
-	if !slices.Contains(o.formats, o.output) {
-		return nil, readInput{}, &exitError{ExitInput, fmt.Errorf("-o %q: want %s", o.output, strings.Join(o.formats, " or "))}
-	}
-	if err := o.input.validate(cmd, paths); err != nil {
-		return nil, readInput{}, err
-	}
-	in, err := o.input.read(cmd.Context(), s, paths)
-	if err != nil {
-		return nil, in, err
-	}
-	return cluster.NewSnapshot(in.objects), in, nil
-}
-
 func newNetpolCommand(s *streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "netpol",
@@ -72,7 +43,7 @@ never selected: their traffic is their node's.`,
 }
 
 func newNetpolCanCommand(s *streams) *cobra.Command {
-	o := &netpolOptions{}
+	o := &answerOptions{}
 	var port, protocol string
 	cmd := &cobra.Command{
 		Use:   "can SOURCE DESTINATION (PATH... | --cluster)",
@@ -174,7 +145,7 @@ workload, or input that could not be read.`,
 }
 
 func newNetpolMatrixCommand(s *streams) *cobra.Command {
-	o := &netpolOptions{}
+	o := &answerOptions{}
 	cmd := &cobra.Command{
 		Use:   "matrix (PATH... | --cluster)",
 		Short: "Show who may connect to whom, workload by workload, and to and from the internet",
@@ -241,7 +212,7 @@ that could not be read (the matrix covers the rest).`,
 }
 
 func newNetpolExposureCommand(s *streams) *cobra.Command {
-	o := &netpolOptions{}
+	o := &answerOptions{}
 	cmd := &cobra.Command{
 		Use:   "exposure (PATH... | --cluster)",
 		Short: "List what is reachable from outside the cluster, how, and whether NetworkPolicy admits the internet",

@@ -197,7 +197,7 @@ func TestNetpolUsageErrors(t *testing.T) {
 		{"port name on an address", []string{"netpol", "can", "shop/web", "8.8.8.8", "--port", "dns", dir}, "give a number"},
 		{"two CIDRs", []string{"netpol", "can", "10.0.0.0/8", "0.0.0.0/0", dir}, "with a CIDR on one side, name a workload on the other"},
 		{"bad protocol", []string{"netpol", "can", "shop/web", "shop/db", "--protocol", "icmp", dir}, "want TCP, UDP or SCTP"},
-		{"bad format", []string{"netpol", "matrix", "-o", "svg", dir}, `-o "svg": want table or json or html`},
+		{"bad format", []string{"netpol", "matrix", "-o", "svg", dir}, `-o "svg": want one of table, json, html`},
 		{"live flag without --cluster", []string{"netpol", "exposure", "--context", "x", dir}, "add --cluster"},
 	}
 	for _, tt := range tests {

@@ -3,13 +3,11 @@ package cli
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/palisade-sec/palisade/internal/attackpath"
 	"github.com/palisade-sec/palisade/internal/check"
-	"github.com/palisade-sec/palisade/internal/cluster"
 )
 
 // pathsFormats are the answer formats of palisade paths.
@@ -17,8 +15,7 @@ var pathsFormats = []string{"table", "json", "dot", "mermaid", "svg", "html"}
 
 // pathsOptions are the flags of palisade paths.
 type pathsOptions struct {
-	input     inputOptions
-	output    string
+	answerOptions
 	to        []string
 	from      string
 	maxLength int
@@ -48,9 +45,6 @@ Targets (--to, repeatable): cluster-admin, node, secrets, cloud.`,
   palisade paths ./k8s -o mermaid > paths.mmd
   palisade paths ./k8s -o svg > paths.svg`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !slices.Contains(pathsFormats, o.output) {
-				return &exitError{ExitInput, fmt.Errorf("-o %q: want one of %s", o.output, strings.Join(pathsFormats, ", "))}
-			}
 			var to []attackpath.Target
 			for _, t := range o.to {
 				if !slices.Contains(attackpath.Targets(), attackpath.Target(t)) {
@@ -61,14 +55,10 @@ Targets (--to, repeatable): cluster-admin, node, secrets, cloud.`,
 			if o.from != "" && o.from != "internet" {
 				return &exitError{ExitInput, fmt.Errorf("--from %q: only internet is supported", o.from)}
 			}
-			if err := o.input.validate(cmd, args); err != nil {
-				return err
-			}
-			in, err := o.input.read(cmd.Context(), s, args)
+			snap, in, err := o.load(cmd, s, args)
 			if err != nil {
 				return err
 			}
-			snap := cluster.NewSnapshot(in.objects)
 			g := attackpath.Build(snap)
 			g.Cite(check.Run(snap, check.Options{}).Findings)
 			res := g.Search(attackpath.Options{To: to, MaxLength: o.maxLength, MaxPaths: o.maxPaths})
@@ -92,8 +82,7 @@ Targets (--to, repeatable): cluster-admin, node, secrets, cloud.`,
 			return reportInputErrors(s, in)
 		},
 	}
-	o.input.addFlags(cmd.Flags(), cmd.Name())
-	cmd.Flags().StringVarP(&o.output, "output", "o", "table", "answer format: "+strings.Join(pathsFormats, ", "))
+	o.addFlags(cmd, pathsFormats...)
 	cmd.Flags().StringArrayVar(&o.to, "to", nil, "only paths to this target: cluster-admin, node, secrets, cloud (repeatable; default all)")
 	cmd.Flags().StringVar(&o.from, "from", "internet", "where paths start: internet")
 	cmd.Flags().IntVar(&o.maxLength, "max-length", attackpath.DefaultMaxLength, "the most steps a path may have")

@@ -17,33 +17,6 @@ import (
 	"github.com/palisade-sec/palisade/internal/rbac"
 )
 
-// rbacOptions are the flags every rbac subcommand shares: what to read
-// and how to print the answer.
-type rbacOptions struct {
-	input  inputOptions
-	output string
-}
-
-func (o *rbacOptions) addFlags(cmd *cobra.Command) {
-	o.input.addFlags(cmd.Flags(), cmd.Name())
-	cmd.Flags().StringVarP(&o.output, "output", "o", "table", "answer format: table or json")
-}
-
-// load validates the flags and reads the input into a snapshot.
-func (o *rbacOptions) load(cmd *cobra.Command, s *streams, paths []string) (*cluster.Snapshot, readInput, error) {
-	if o.output != "table" && o.output != "json" {
-		return nil, readInput{}, &exitError{ExitInput, fmt.Errorf("-o %q: want table or json", o.output)}
-	}
-	if err := o.input.validate(cmd, paths); err != nil {
-		return nil, readInput{}, err
-	}
-	in, err := o.input.read(cmd.Context(), s, paths)
-	if err != nil {
-		return nil, in, err
-	}
-	return cluster.NewSnapshot(in.objects), in, nil
-}
-
 func newRBACCommand(s *streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rbac",
@@ -67,7 +40,7 @@ their labels, as the controller manager does.`,
 }
 
 func newRBACWhoCanCommand(s *streams) *cobra.Command {
-	o := &rbacOptions{}
+	o := &answerOptions{}
 	var name string
 	cmd := &cobra.Command{
 		Use:   "who-can VERB RESOURCE[/SUBRESOURCE] (PATH... | --cluster)",
@@ -108,13 +81,13 @@ ClusterRoleBindings answer); --name asks about one object (resourceNames).`,
 			return reportInputErrors(s, in)
 		},
 	}
-	o.addFlags(cmd)
+	o.addFlags(cmd, "table", "json")
 	cmd.Flags().StringVar(&name, "name", "", "ask about the object of this name (rules with resourceNames match only it)")
 	return cmd
 }
 
 func newRBACCanCommand(s *streams) *cobra.Command {
-	o := &rbacOptions{}
+	o := &answerOptions{}
 	cmd := &cobra.Command{
 		Use:   "can SUBJECT (PATH... | --cluster)",
 		Short: "List what SUBJECT may do, grouped by namespace, like kubectl auth can-i --list",
@@ -151,7 +124,7 @@ get through the group.`,
 			return reportInputErrors(s, in)
 		},
 	}
-	o.addFlags(cmd)
+	o.addFlags(cmd, "table", "json")
 	return cmd
 }
 
@@ -192,7 +165,7 @@ someone added a subject to them. Exit status as scan.`,
 }
 
 func newRBACPathsCommand(s *streams) *cobra.Command {
-	o := &rbacOptions{}
+	o := &answerOptions{}
 	var to, from string
 	cmd := &cobra.Command{
 		Use:   "paths (PATH... | --cluster)",
@@ -251,7 +224,7 @@ certificate for system:masters.`,
 			return reportInputErrors(s, in)
 		},
 	}
-	o.addFlags(cmd)
+	o.addFlags(cmd, "table", "json")
 	cmd.Flags().StringVar(&to, "to", "cluster-admin", "the target: cluster-admin, or a subject (sa:NS/NAME, user:NAME, group:NAME)")
 	cmd.Flags().StringVar(&from, "from", "", "only the chain that starts at this subject")
 	return cmd
