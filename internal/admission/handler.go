@@ -350,10 +350,19 @@ func denyMessage(id cluster.ObjectID, min check.Severity, counting []*check.Find
 		fmt.Fprintf(&b, "\n- %s (%s) at %s: %s\n  fix: %s", f.CheckID, f.Severity, fieldOrObject(f.Field), f.Message, f.Remediation)
 	}
 	for _, w := range expired {
-		fmt.Fprintf(&b, "\n- note: the waiver for %s (owner %q) expired on %s and no longer waives this: renew it or fix the findings", strings.Join(w.Waiver.Checks, ","), w.Waiver.Owner, w.Waiver.Expires)
+		fmt.Fprintf(&b, "\n- note: the waiver for %s%s expired on %s and no longer waives this: renew it or fix the findings", strings.Join(w.Waiver.Checks, ","), ownedBy(w.Waiver), w.Waiver.Expires)
 	}
 	fmt.Fprintf(&b, "\nTo accept a finding, annotate the object %s: \"<check id> -- <reason>\", or add a waiver to the webhook's config.", check.WaiveAnnotation)
 	return b.String()
+}
+
+// ownedBy names a waiver's owner for messages: ` (owner "sre")`, or nothing
+// for a waiver without one (an annotation).
+func ownedBy(w check.Waiver) string {
+	if w.Owner == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (owner %q)", w.Owner)
 }
 
 func fieldOrObject(f string) string {
@@ -388,7 +397,7 @@ func warnings(counting, preexisting []*check.Finding, deny bool, expired []check
 	}
 	if allowed {
 		for _, w := range expired {
-			lines = append(lines, truncate(fmt.Sprintf("palisade: the waiver for %s (owner %q) expired on %s and no longer waives findings here", strings.Join(w.Waiver.Checks, ","), w.Waiver.Owner, w.Waiver.Expires), maxWarningRunes))
+			lines = append(lines, truncate(fmt.Sprintf("palisade: the waiver for %s%s expired on %s and no longer waives findings here", strings.Join(w.Waiver.Checks, ","), ownedBy(w.Waiver), w.Waiver.Expires), maxWarningRunes))
 		}
 	}
 	return lines

@@ -211,3 +211,35 @@ func TestViolationSeverityOverridesTheCheck(t *testing.T) {
 		t.Fatalf("severities = %v, want %v", got, want)
 	}
 }
+
+func TestWaiveAnnotationExpires(t *testing.T) {
+	pod := func(name, expires string) string {
+		return fmt.Sprintf("apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\n  namespace: shop\n  annotations:\n    palisade.dev/waive: \"test/host-pid -- debugging\"\n    palisade.dev/waive-expires: %q\nspec: {hostPID: true, containers: [{name: c, image: c:1}]}\n---\n", name, expires)
+	}
+	// now is 2026-06-01: the last day still waives, the day before it has
+	// passed, and what is not a date never waives.
+	snap := checktest.Snapshot(t, pod("future", "2026-12-31")+pod("last-day", "2026-06-01")+pod("past", "2026-05-31")+pod("garbled", "next week"))
+	res := check.Run(snap, check.Options{Registry: testRegistry(), Now: now})
+	got := map[string]*check.Suppression{}
+	for i := range res.Findings {
+		got[res.Findings[i].Object.Name] = res.Findings[i].Suppression
+	}
+	for _, name := range []string{"future", "last-day"} {
+		if s := got[name]; s == nil || s.Source != "annotation" || s.Expires == "" {
+			t.Errorf("pod %s: want an annotation waiver with its expiry, got %+v", name, s)
+		}
+	}
+	for _, name := range []string{"past", "garbled"} {
+		if s := got[name]; s != nil {
+			t.Errorf("pod %s: an expired annotation must not waive, got %+v", name, s)
+		}
+	}
+	var expired []string
+	for _, w := range res.ExpiredWaivers {
+		expired = append(expired, fmt.Sprintf("%s %s %s %d", w.Waiver.Selector.Name, strings.Join(w.Waiver.Checks, ","), w.Waiver.Expires, w.Matches))
+	}
+	want := []string{"past test/host-pid 2026-05-31 1", "garbled test/host-pid next week 1"}
+	if !reflect.DeepEqual(expired, want) {
+		t.Errorf("expired waivers = %q, want %q", expired, want)
+	}
+}

@@ -13,6 +13,14 @@ import (
 //	palisade.dev/waive: "workload/no-resource-limits,pss/runAsNonRoot -- batch job, owned by data team"
 const WaiveAnnotation = "palisade.dev/waive"
 
+// WaiveExpiresAnnotation ends the annotation's waiver: the last day
+// (YYYY-MM-DD, UTC) it applies, as a config waiver's expires. After it, or
+// when it is not a date, the annotation stops waiving and is reported as
+// an expired waiver.
+//
+//	palisade.dev/waive-expires: "2027-03-31"
+const WaiveExpiresAnnotation = "palisade.dev/waive-expires"
+
 // ParseWaiveAnnotation splits the annotation into check ids (or patterns)
 // and the reason after " -- ". ok is false when no check id is named.
 func ParseWaiveAnnotation(value string) (checks []string, reason string, ok bool) {
@@ -30,11 +38,26 @@ func ParseWaiveAnnotation(value string) (checks []string, reason string, ok bool
 // it sits next to the object it excuses.
 func applyWaivers(findings []Finding, snap *cluster.Snapshot, cfg *Config, now time.Time) []ExpiredWaiver {
 	matches := make([]int, len(cfg.Waivers))
+	// Expired annotations, one per object, in the order first met.
+	var expiredAnnotations []ExpiredWaiver
+	annotationAt := map[*cluster.Object]int{}
 	for i := range findings {
 		f := &findings[i]
-		if ids, reason, ok := ParseWaiveAnnotation(f.object.Annotations()[WaiveAnnotation]); ok && matchesAny(ids, f.CheckID) {
-			f.Suppression = &Suppression{Source: "annotation", Reason: reason}
-			continue
+		annotations := f.object.Annotations()
+		if ids, reason, ok := ParseWaiveAnnotation(annotations[WaiveAnnotation]); ok && matchesAny(ids, f.CheckID) {
+			w := Waiver{Checks: ids, Reason: reason, Expires: annotations[WaiveExpiresAnnotation],
+				Selector: Selector{Namespace: f.object.ID.Namespace, Kind: f.object.ID.Kind, Name: f.object.ID.Name}}
+			if !w.expired(now) {
+				f.Suppression = &Suppression{Source: "annotation", Reason: reason, Expires: w.Expires}
+				continue
+			}
+			at, seen := annotationAt[f.object]
+			if !seen {
+				at = len(expiredAnnotations)
+				annotationAt[f.object] = at
+				expiredAnnotations = append(expiredAnnotations, ExpiredWaiver{Waiver: w})
+			}
+			expiredAnnotations[at].Matches++
 		}
 		for j := range cfg.Waivers {
 			w := &cfg.Waivers[j]
@@ -55,7 +78,7 @@ func applyWaivers(findings []Finding, snap *cluster.Snapshot, cfg *Config, now t
 			expired = append(expired, ExpiredWaiver{Waiver: cfg.Waivers[j], Matches: matches[j]})
 		}
 	}
-	return expired
+	return append(expired, expiredAnnotations...)
 }
 
 // Matches reports whether the selector picks the object.

@@ -128,8 +128,12 @@ func judgeAndReport(s *streams, o *reportOptions, in readInput) error {
 		fmt.Fprintf(s.err, "palisade: %s\n", n)
 	}
 	for _, w := range result.ExpiredWaivers {
-		fmt.Fprintf(s.err, "palisade: waiver for %s expired on %s (owner %q); it no longer waives %d finding(s): renew it or fix them\n",
-			strings.Join(w.Waiver.Checks, ","), w.Waiver.Expires, w.Waiver.Owner, w.Matches)
+		owner := ""
+		if w.Waiver.Owner != "" {
+			owner = fmt.Sprintf(" (owner %q)", w.Waiver.Owner)
+		}
+		fmt.Fprintf(s.err, "palisade: waiver for %s expired on %s%s; it no longer waives %d finding(s): renew it or fix them\n",
+			strings.Join(w.Waiver.Checks, ","), w.Waiver.Expires, owner, w.Matches)
 	}
 	if len(inputErrors) > 0 {
 		return &exitError{code: ExitInput, err: fmt.Errorf("%d input error(s); the rest of the input was scanned", len(inputErrors))}

@@ -298,12 +298,16 @@ func resourceRules(kinds []string) []admissionregistrationv1.NamedRuleWithOperat
 // annotationWaiver is true unless the object's palisade.dev/waive
 // annotation names the check, as check.ParseWaiveAnnotation reads it: the
 // comma-separated ids before " -- ", each an id or a path.Match pattern.
-// Patterns with "*" and "?" are matched; others only as the exact id.
+// Patterns with "*" and "?" are matched; others only as the exact id. CEL
+// has no clock, so an annotation with palisade.dev/waive-expires is not
+// honoured at all: the policy is then stricter than scan until the expiry,
+// never looser after it.
 func annotationWaiver(id string) string {
 	a := "object.metadata.annotations[" + lit(check.WaiveAnnotation) + "]"
 	match := "p.trim() == " + lit(id) + " || (p.trim().matches('^[A-Za-z0-9/_.*?-]+$') && " + lit(id) +
 		".matches('^' + p.trim().replace('.', '\\\\.').replace('*', '[^/]*').replace('?', '[^/]') + '$'))"
 	return "!(" + field("object", "metadata", "annotations") + " && " + lit(check.WaiveAnnotation) + " in object.metadata.annotations && " +
+		"!(" + lit(check.WaiveExpiresAnnotation) + " in object.metadata.annotations) && " +
 		a + ".split('--')[0].split(',').exists(p, " + match + "))"
 }
 

@@ -78,6 +78,21 @@ func TestWaivers(t *testing.T) {
 		}
 	}
 	t.Logf("%d waiver verdicts compared", compared)
+
+	// An annotation that expires is not honoured by the policy, which has
+	// no clock: before the expiry it judges what scan waives (stricter),
+	// after it both judge.
+	for _, expires := range []string{"2999-01-01", "2020-01-01"} {
+		o := decodeOne(t, pod("web", "other", "", "palisade.dev/waive: 'pss/privileged -- r', palisade.dev/waive-expires: '"+expires+"'"))
+		scanFails, _ := goFails(t, "pss/privileged", cfg, o, nil)
+		v := policies["pss/privileged"].evaluate(t, o.Typed, nil, o.ID.Namespace, nil)
+		if v.err != "" || !v.denied {
+			t.Errorf("waiver expiring %s: the policy must judge the pod (denied=%v, %s)", expires, v.denied, v.err)
+		}
+		if wantScan := expires < "2026"; scanFails != wantScan {
+			t.Errorf("waiver expiring %s: scan fails=%v, want %v", expires, scanFails, wantScan)
+		}
+	}
 	if !strings.Contains(strings.Join(res.Notes, "\n"), "expired on 2026-01-01") {
 		t.Errorf("notes do not mention the expired waiver: %v", res.Notes)
 	}

@@ -343,6 +343,19 @@ spec:
 			t.Fatal(err)
 		}
 	})
+	annotatedWaiver := func(name, expires string) string {
+		return strings.Replace(pod(name, "e2e-deny", noToken, privileged), "metadata: {name: "+name+", namespace: e2e-deny}",
+			`metadata: {name: `+name+`, namespace: e2e-deny, annotations: {palisade.dev/waive: "pss/privileged,pss/allowPrivilegeEscalation -- GPU driver installer", palisade.dev/waive-expires: "`+expires+`"}}`, 1)
+	}
+	t.Run("waiver annotation that has not expired admits", func(t *testing.T) {
+		if err := createPod(annotatedWaiver("annotated-future", "2999-12-31"), false); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("expired waiver annotation rejects", func(t *testing.T) {
+		err := createPod(annotatedWaiver("annotated-expired", "2020-01-31"), false)
+		wantError(t, err, "pss/privileged", `the waiver for pss/privileged,pss/allowPrivilegeEscalation expired on 2020-01-31`)
+	})
 	t.Run("dry run judged without side effects", func(t *testing.T) {
 		err := createPod(pod("dry", "e2e-deny", noToken, privileged), true)
 		wantError(t, err, "pss/privileged")
