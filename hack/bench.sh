@@ -49,6 +49,13 @@ echo "== NetworkPolicy engine (internal/netpol)"
 "$go" test -run '^$' -bench 'Engine10k|Matrix10k' -benchtime 5x -benchmem ./internal/netpol/
 echo "== audit analysis (internal/audit), one core"
 "$go" test -run '^$' -bench AnalyzeFile -benchtime 1x -cpu 1 ./internal/audit/
+# The admission handler alone; the load test against a running webhook
+# (p50/p99 at 2,000 requests/s, memory over time) is hack/webhookload, whose
+# doc comment gives the three commands.
+echo "== admission review (internal/admission)"
+"$go" test -run '^$' -bench ReviewDeployment -benchtime "${BENCH_TIME:-1s}" -benchmem ./internal/admission/
+echo "== attack paths: graph build and search (internal/attackpath)"
+"$go" test "${short[@]}" -run '^$' -bench BuildAndSearch -benchtime 1x ./internal/attackpath/
 
 # Live scan of a generated 10k-object cluster loaded into a real
 # kube-apiserver (test/e2e): objects/s, the scan's own CPU seconds (the API

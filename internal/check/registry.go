@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -12,6 +13,9 @@ import (
 type Registry struct {
 	mu     sync.RWMutex
 	checks map[string]*Check
+	// sorted caches All between additions: the admission webhook runs the
+	// engine once per request.
+	sorted []*Check
 }
 
 // NewRegistry returns an empty registry.
@@ -72,6 +76,7 @@ func (r *Registry) MustAdd(c *Check) {
 		panic(fmt.Sprintf("check %s registered twice", c.ID))
 	}
 	r.checks[c.ID] = c
+	r.sorted = nil
 }
 
 // Get returns the check with that id.
@@ -85,13 +90,21 @@ func (r *Registry) Get(id string) (*Check, bool) {
 // All returns every check, sorted by id.
 func (r *Registry) All() []*Check {
 	r.mu.RLock()
-	defer r.mu.RUnlock()
-	out := make([]*Check, 0, len(r.checks))
-	for _, c := range r.checks {
-		out = append(out, c)
+	sorted := r.sorted
+	r.mu.RUnlock()
+	if sorted == nil {
+		r.mu.Lock()
+		if r.sorted == nil {
+			r.sorted = make([]*Check, 0, len(r.checks))
+			for _, c := range r.checks {
+				r.sorted = append(r.sorted, c)
+			}
+			sort.Slice(r.sorted, func(i, j int) bool { return r.sorted[i].ID < r.sorted[j].ID })
+		}
+		sorted = r.sorted
+		r.mu.Unlock()
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
+	return slices.Clone(sorted)
 }
 
 func contains[T comparable](list []T, v T) bool {
