@@ -3,7 +3,6 @@ package audit
 import (
 	"cmp"
 	"fmt"
-	"path"
 	"slices"
 	"sort"
 	"strings"
@@ -228,40 +227,16 @@ func (a *Analyzer) add(i int, e *Event, h Hit) {
 func (a *Analyzer) waive(f *check.Finding, obj *cluster.Object) {
 	for j := range a.opts.Waivers {
 		w := &a.opts.Waivers[j]
-		if !globAny(w.Checks, f.CheckID) || !w.Selector.Matches(obj) {
+		if !w.Covers(f.CheckID, obj) {
 			continue
 		}
-		if waiverExpired(w, a.now) {
+		if w.Expired(a.now) {
 			a.matches[j]++
 			continue
 		}
 		f.Suppression = &check.Suppression{Source: "config", Reason: w.Reason, Owner: w.Owner, Expires: w.Expires}
 		return
 	}
-}
-
-func globAny(patterns []string, id string) bool {
-	for _, p := range patterns {
-		if p == "" || p == id {
-			return true
-		}
-		if ok, _ := path.Match(p, id); ok {
-			return true
-		}
-	}
-	return false
-}
-
-// waiverExpired reports whether the waiver's last day (UTC) is before now.
-func waiverExpired(w *check.Waiver, now time.Time) bool {
-	if w.Expires == "" {
-		return false
-	}
-	last, err := time.Parse(time.DateOnly, w.Expires)
-	if err != nil {
-		return true
-	}
-	return now.UTC().After(last.Add(24 * time.Hour))
 }
 
 // Events is how many events were analysed so far.
@@ -281,7 +256,7 @@ func (a *Analyzer) Result() *Result {
 
 	res := &Result{Findings: findings, Events: a.events}
 	for j := range a.opts.Waivers {
-		if waiverExpired(&a.opts.Waivers[j], a.now) {
+		if a.opts.Waivers[j].Expired(a.now) {
 			res.ExpiredWaivers = append(res.ExpiredWaivers, check.ExpiredWaiver{Waiver: a.opts.Waivers[j], Matches: a.matches[j]})
 		}
 	}

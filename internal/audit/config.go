@@ -3,7 +3,6 @@ package audit
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path"
 	"strings"
 	"time"
@@ -111,52 +110,26 @@ type RuleConfig struct {
 	MITRE []string `json:"mitre,omitempty"`
 }
 
-// fileConfig is the whole .palisade.yaml as the audit commands read it: the
-// settings every command shares, and the audit section.
-type fileConfig struct {
-	check.Config
-	Audit *Config `json:"audit,omitempty"`
-}
-
-// LoadConfig reads a .palisade.yaml: its shared settings and waivers, and
-// its audit: section (nil when it has none). Unknown fields are errors, so
-// a typo does not silently change nothing.
+// LoadConfig reads a .palisade.yaml as every command does
+// (check.LoadConfig: shared settings and waivers), and its audit: section
+// (nil when it has none). Unknown fields are errors, so a typo does not
+// silently change nothing.
 func LoadConfig(file string) (*check.Config, *Config, error) {
-	data, err := os.ReadFile(file)
+	shared, err := check.LoadConfig(file)
 	if err != nil {
 		return nil, nil, err
 	}
-	var f fileConfig
-	if err := yaml.UnmarshalStrict(data, &f); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", file, err)
+	if len(shared.Audit) == 0 || string(shared.Audit) == "null" {
+		return shared, nil, nil
 	}
-	if err := validateWaivers(f.Waivers); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", file, err)
+	var c Config
+	if err := yaml.UnmarshalStrict(shared.Audit, &c); err != nil {
+		return nil, nil, fmt.Errorf("%s: audit: %w", file, err)
 	}
-	if f.Audit != nil {
-		if err := f.Audit.validate(); err != nil {
-			return nil, nil, fmt.Errorf("%s: audit: %w", file, err)
-		}
+	if err := c.validate(); err != nil {
+		return nil, nil, fmt.Errorf("%s: audit: %w", file, err)
 	}
-	return &f.Config, f.Audit, nil
-}
-
-// validateWaivers applies the rules check.LoadConfig applies to waivers.
-func validateWaivers(ws []check.Waiver) error {
-	for i, w := range ws {
-		if len(w.Checks) == 0 {
-			return fmt.Errorf("waivers[%d]: name at least one check id in checks", i)
-		}
-		if w.Reason == "" {
-			return fmt.Errorf("waivers[%d]: a waiver needs a reason", i)
-		}
-		if w.Expires != "" {
-			if _, err := time.Parse(time.DateOnly, w.Expires); err != nil {
-				return fmt.Errorf("waivers[%d]: expires %q is not a YYYY-MM-DD date", i, w.Expires)
-			}
-		}
-	}
-	return nil
+	return shared, &c, nil
 }
 
 func (c *Config) validate() error {

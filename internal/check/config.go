@@ -81,8 +81,10 @@ func (c *Config) validate() error {
 	return nil
 }
 
-// expired reports whether the waiver's last day is before now.
-func (w *Waiver) expired(now time.Time) bool {
+// Expired reports whether the waiver's last day (UTC) is before now. A
+// date that does not parse has expired: a waiver that cannot be read
+// waives nothing.
+func (w *Waiver) Expired(now time.Time) bool {
 	if w.Expires == "" {
 		return false
 	}

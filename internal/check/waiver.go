@@ -47,7 +47,7 @@ func applyWaivers(findings []Finding, snap *cluster.Snapshot, cfg *Config, now t
 		if ids, reason, ok := ParseWaiveAnnotation(annotations[WaiveAnnotation]); ok && matchesAny(ids, f.CheckID) {
 			w := Waiver{Checks: ids, Reason: reason, Expires: annotations[WaiveExpiresAnnotation],
 				Selector: Selector{Namespace: f.object.ID.Namespace, Kind: f.object.ID.Kind, Name: f.object.ID.Name}}
-			if !w.expired(now) {
+			if !w.Expired(now) {
 				f.Suppression = &Suppression{Source: "annotation", Reason: reason, Expires: w.Expires}
 				continue
 			}
@@ -61,10 +61,10 @@ func applyWaivers(findings []Finding, snap *cluster.Snapshot, cfg *Config, now t
 		}
 		for j := range cfg.Waivers {
 			w := &cfg.Waivers[j]
-			if !matchesAny(w.Checks, f.CheckID) || !w.Selector.Matches(f.object) {
+			if !w.Covers(f.CheckID, f.object) {
 				continue
 			}
-			if w.expired(now) {
+			if w.Expired(now) {
 				matches[j]++
 				continue
 			}
@@ -74,11 +74,20 @@ func applyWaivers(findings []Finding, snap *cluster.Snapshot, cfg *Config, now t
 	}
 	var expired []ExpiredWaiver
 	for j := range cfg.Waivers {
-		if cfg.Waivers[j].expired(now) {
+		if cfg.Waivers[j].Expired(now) {
 			expired = append(expired, ExpiredWaiver{Waiver: cfg.Waivers[j], Matches: matches[j]})
 		}
 	}
 	return append(expired, expiredAnnotations...)
+}
+
+// Names reports whether the waiver names the check, by id or by pattern.
+func (w *Waiver) Names(checkID string) bool { return matchesAny(w.Checks, checkID) }
+
+// Covers reports whether the waiver names the check and selects the
+// object; whether it has expired is Expired's question.
+func (w *Waiver) Covers(checkID string, o *cluster.Object) bool {
+	return w.Names(checkID) && w.Selector.Matches(o)
 }
 
 // Matches reports whether the selector picks the object.

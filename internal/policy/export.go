@@ -24,7 +24,6 @@ package policy
 import (
 	"bytes"
 	"fmt"
-	"path"
 	"regexp"
 	"sort"
 	"strings"
@@ -111,7 +110,7 @@ func Export(opts Options) (*Result, error) {
 	}
 	res := &Result{}
 	for _, w := range cfg.Waivers {
-		if expired(w, now) {
+		if w.Expired(now) {
 			res.Notes = append(res.Notes, fmt.Sprintf("the waiver for %s expired on %s and is not exported: it no longer waives anything", strings.Join(w.Checks, ","), w.Expires))
 		}
 	}
@@ -206,14 +205,6 @@ func (r *Result) YAML(header string) ([]byte, error) {
 		b.Write(data)
 	}
 	return b.Bytes(), nil
-}
-
-func expired(w check.Waiver, now time.Time) bool {
-	if w.Expires == "" {
-		return false
-	}
-	last, err := time.Parse(time.DateOnly, w.Expires)
-	return err != nil || now.UTC().After(last.Add(24*time.Hour))
 }
 
 func buildPolicy(c *check.Check, rl rule, cfg *check.Config, now time.Time) (*admissionregistrationv1.ValidatingAdmissionPolicy, string, error) {
@@ -317,7 +308,7 @@ func annotationWaiver(id string) string {
 func configWaivers(id string, cfg *check.Config, now time.Time) (cond, until string, err error) {
 	var selects []string
 	for _, w := range cfg.Waivers {
-		if expired(w, now) || !matchesAny(w.Checks, id) {
+		if w.Expired(now) || !w.Names(id) {
 			continue
 		}
 		s, err := selectorExpr(w.Selector)
@@ -333,15 +324,6 @@ func configWaivers(id string, cfg *check.Config, now time.Time) (cond, until str
 		return "", "", nil
 	}
 	return "!(" + strings.Join(selects, " || ") + ")", until, nil
-}
-
-func matchesAny(patterns []string, id string) bool {
-	for _, p := range patterns {
-		if ok, err := path.Match(p, id); p == "" || p == id || err == nil && ok {
-			return true
-		}
-	}
-	return false
 }
 
 // selectorExpr is a waiver selector in CEL over the object.

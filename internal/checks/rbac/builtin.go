@@ -42,7 +42,7 @@ var publicBootstrap = map[string]bool{
 func builtIn(b *authz.Binding) bool {
 	o := b.Object
 	name := o.ID.Name
-	if objectLabel(o, bootstrapLabel) != "rbac-defaults" && !strings.HasPrefix(name, "kubeadm:") {
+	if o.Labels()[bootstrapLabel] != "rbac-defaults" && !strings.HasPrefix(name, "kubeadm:") {
 		return false
 	}
 	for _, s := range b.Subjects {

@@ -215,11 +215,3 @@ func scoped(r risk, what string, sev check.Severity) func(ctx *check.Context) []
 		return out
 	}
 }
-
-// objectLabel reads a label of an object.
-func objectLabel(o *cluster.Object, key string) string {
-	if o == nil || o.Meta == nil {
-		return ""
-	}
-	return o.Meta.GetLabels()[key]
-}
