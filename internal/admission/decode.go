@@ -8,11 +8,8 @@ import (
 
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/client-go/kubernetes/scheme"
 	kjson "sigs.k8s.io/json"
 
 	"github.com/palisade-sec/palisade/internal/cluster"
@@ -24,10 +21,9 @@ import (
 // about three quarters of a review; decodeJSON reads it straight into the
 // same types, under the same limits:
 //
-//   - the same scheme: the built-in Kubernetes types and nothing else
-//     (built here exactly as internal/source builds it), unknown kinds kept
-//     unstructured;
-//   - the same decoding call (case-sensitive, integers preserved);
+//   - the same scheme and decoding call (source.NewTyped and
+//     source.DecodeJSONObject): the built-in Kubernetes types and nothing
+//     else, case-sensitive, integers preserved, unknown kinds unstructured;
 //   - the same bounds (source.Limits): document size, nesting depth and
 //     number of values, counted as source's YAML-to-JSON converter counts
 //     them;
@@ -39,32 +35,7 @@ import (
 // example clusters and generated clusters, and fuzzed
 // (FuzzDecodeMatchesScan).
 
-// jsonScheme is internal/source's decode scheme, built the same way: the
-// built-in types only, not client-go's global scheme that libraries add to
-// as they are imported.
-var jsonScheme = func() *runtime.Scheme {
-	s := runtime.NewScheme()
-	metav1.AddToGroupVersion(s, schema.GroupVersion{Version: "v1"})
-	utilruntime.Must(scheme.AddToScheme(s))
-	return s
-}()
-
 var errSlowPath = errors.New("not decoded on the JSON fast path")
-
-// limitsWithDefaults fills zero fields as source.Decoder does.
-func limitsWithDefaults(l source.Limits) source.Limits {
-	d := source.DefaultLimits
-	if l.MaxDocumentBytes <= 0 {
-		l.MaxDocumentBytes = d.MaxDocumentBytes
-	}
-	if l.MaxDepth <= 0 {
-		l.MaxDepth = d.MaxDepth
-	}
-	if l.MaxNodes <= 0 {
-		l.MaxNodes = d.MaxNodes
-	}
-	return l
-}
 
 // decodeJSON decodes one JSON object, or returns errSlowPath when it cannot
 // (not a JSON object, over a limit, not typed cleanly). hint, when set, is
@@ -75,9 +46,9 @@ func decodeJSON(raw []byte, limits source.Limits, hint *schema.GroupVersionKind)
 	if len(raw) > limits.MaxDocumentBytes || !utf8.Valid(raw) || !withinLimits(raw, limits) {
 		return nil, errSlowPath
 	}
-	if hint != nil && jsonScheme.Recognizes(*hint) {
+	if hint != nil {
 		apiVersion, kind := hint.ToAPIVersionAndKind()
-		if typed, err := jsonScheme.New(*hint); err == nil && kjson.UnmarshalCaseSensitivePreserveInts(raw, typed) == nil {
+		if typed, ok := source.NewTyped(*hint); ok && kjson.UnmarshalCaseSensitivePreserveInts(raw, typed) == nil {
 			if tm, err := apimeta.TypeAccessor(typed); err == nil && tm.GetAPIVersion() == apiVersion && tm.GetKind() == kind {
 				return objectOf(typed, apiVersion, kind)
 			}
@@ -87,24 +58,9 @@ func decodeJSON(raw []byte, limits source.Limits, hint *schema.GroupVersionKind)
 	if err := kjson.UnmarshalCaseSensitivePreserveInts(raw, &tm); err != nil || tm.APIVersion == "" || tm.Kind == "" || strings.HasSuffix(tm.Kind, "List") {
 		return nil, errSlowPath
 	}
-	gvk := schema.FromAPIVersionAndKind(tm.APIVersion, tm.Kind)
-	var obj runtime.Object
-	if jsonScheme.Recognizes(gvk) {
-		typed, err := jsonScheme.New(gvk)
-		if err != nil {
-			return nil, errSlowPath
-		}
-		if err := kjson.UnmarshalCaseSensitivePreserveInts(raw, typed); err != nil {
-			return nil, errSlowPath
-		}
-		typed.GetObjectKind().SetGroupVersionKind(gvk)
-		obj = typed
-	} else {
-		u := &unstructured.Unstructured{}
-		if err := u.UnmarshalJSON(raw); err != nil {
-			return nil, errSlowPath
-		}
-		obj = u
+	obj, err := source.DecodeJSONObject(raw, schema.FromAPIVersionAndKind(tm.APIVersion, tm.Kind))
+	if err != nil {
+		return nil, errSlowPath
 	}
 	return objectOf(obj, tm.APIVersion, tm.Kind)
 }

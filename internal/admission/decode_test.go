@@ -66,7 +66,7 @@ func TestDecodeJSONMatchesScan(t *testing.T) {
 			t.Fatal(err)
 		}
 		gvk := o.Typed.GetObjectKind().GroupVersionKind()
-		fast, err := decodeJSON(raw, limitsWithDefaults(source.Limits{}), &gvk)
+		fast, err := decodeJSON(raw, source.Limits{}.WithDefaults(), &gvk)
 		if err != nil {
 			t.Errorf("%s: the JSON fast path refused it: %v", o.ID, err)
 			continue
@@ -150,7 +150,7 @@ func FuzzDecodeMatchesScan(f *testing.F) {
 		f.Add(js)
 	}
 	f.Add([]byte(`{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w"},"spec":{"n":1,"f":1.5,"s":"x"}}`))
-	limits := limitsWithDefaults(source.Limits{MaxNodes: 2000, MaxDepth: 16})
+	limits := source.Limits{MaxNodes: 2000, MaxDepth: 16}.WithDefaults()
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		fast, err := decodeJSON(raw, limits, nil)
 		if err != nil {

@@ -71,7 +71,7 @@ func NewEvaluator(opts EvaluatorOptions) *Evaluator {
 		bindings: check.NewRegistry(),
 		kinds:    map[string]bool{},
 		decoder:  &source.Decoder{Limits: opts.Limits, Workers: 1},
-		limits:   limitsWithDefaults(opts.Limits),
+		limits:   opts.Limits.WithDefaults(),
 		accounts: opts.ServiceAccounts,
 		now:      opts.Now,
 	}

@@ -145,18 +145,8 @@ someone added a subject to them. Exit status as scan.`,
   palisade rbac risky --cluster -o sarif --output-file rbac.sarif
   palisade rbac risky ./k8s --fail-on high`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.input.validate(cmd, args); err != nil {
-				return err
-			}
-			if err := o.validate(); err != nil {
-				return err
-			}
-			in, err := o.input.read(cmd.Context(), s, args)
-			if err != nil {
-				return err
-			}
 			o.registry = check.Default().WithPrefix("rbac/")
-			return judgeAndReport(s, &o.reportOptions, in)
+			return o.run(cmd, s, args)
 		},
 	}
 	o.input.addFlags(cmd.Flags(), "risky")

@@ -64,24 +64,28 @@ result is partial).`,
   palisade scan --cluster                           # current kubeconfig context, all namespaces
   palisade scan --cluster --context prod -n shop    # one namespace of another context
   palisade scan --cluster --kubeconfig ./kubeconfig --qps 20 --burst 40 --request-timeout 1m -o json`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.input.validate(cmd, args); err != nil {
-				return err
-			}
-			if err := o.validate(); err != nil {
-				return err
-			}
-			in, err := o.input.read(cmd.Context(), s, args)
-			if err != nil {
-				return err
-			}
-			return judgeAndReport(s, &o.reportOptions, in)
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd, s, args) },
 	}
 	o.input.addFlags(cmd.Flags(), "scan")
 	o.addFlags(cmd.Flags())
 	o.addAttackPathFlag(cmd.Flags())
 	return cmd
+}
+
+// run validates the flags, reads the input and judges it: scan, and the
+// commands that are scan with fewer checks (rbac risky).
+func (o *scanOptions) run(cmd *cobra.Command, s *streams, args []string) error {
+	if err := o.input.validate(cmd, args); err != nil {
+		return err
+	}
+	if err := o.validate(); err != nil {
+		return err
+	}
+	in, err := o.input.read(cmd.Context(), s, args)
+	if err != nil {
+		return err
+	}
+	return judgeAndReport(s, &o.reportOptions, in)
 }
 
 // loadConfig reads the named config file, or ./.palisade.yaml when present.

@@ -41,7 +41,10 @@ type Limits struct {
 
 // withDefaults fills the zero fields of l from DefaultLimits, so a zero
 // Decoder is usable.
-func (l Limits) withDefaults() Limits {
+// WithDefaults fills the zero fields from DefaultLimits, as the Decoder
+// does: the limits other JSON readers of objects (the admission webhook)
+// apply the same way.
+func (l Limits) WithDefaults() Limits {
 	if l.MaxDocumentBytes <= 0 {
 		l.MaxDocumentBytes = DefaultLimits.MaxDocumentBytes
 	}
@@ -72,6 +75,39 @@ var decodeScheme = func() *runtime.Scheme {
 	utilruntime.Must(scheme.AddToScheme(s))
 	return s
 }()
+
+// NewTyped returns an empty object of the k8s.io/api type of gvk, or false
+// when gvk is not a built-in kind (it then decodes unstructured).
+func NewTyped(gvk schema.GroupVersionKind) (runtime.Object, bool) {
+	if !decodeScheme.Recognizes(gvk) {
+		return nil, false
+	}
+	typed, err := decodeScheme.New(gvk)
+	return typed, err == nil
+}
+
+// DecodeJSONObject decodes one object's JSON, whose apiVersion and kind
+// are gvk, as every Palisade source does: into its k8s.io/api type when gvk
+// is a built-in kind (what the API machinery's JSON serializer does,
+// without sniffing apiVersion and kind again), else unstructured.
+func DecodeJSONObject(js []byte, gvk schema.GroupVersionKind) (runtime.Object, error) {
+	if decodeScheme.Recognizes(gvk) {
+		typed, err := decodeScheme.New(gvk)
+		if err != nil {
+			return nil, err
+		}
+		if err := kjson.UnmarshalCaseSensitivePreserveInts(js, typed); err != nil {
+			return nil, err
+		}
+		typed.GetObjectKind().SetGroupVersionKind(gvk)
+		return typed, nil
+	}
+	u := &unstructured.Unstructured{}
+	if err := u.UnmarshalJSON(js); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
 
 // Decoder turns manifest bytes into typed objects.
 type Decoder struct {
@@ -200,7 +236,7 @@ func (d *Decoder) decodeDocument(doc *cluster.Document) ([]*cluster.Object, []In
 	fail := func(line int, format string, args ...any) []InputError {
 		return []InputError{{File: doc.File, Line: line, Message: fmt.Sprintf(format, args...)}}
 	}
-	limits := d.Limits.withDefaults()
+	limits := d.Limits.WithDefaults()
 	if len(doc.Bytes) > limits.MaxDocumentBytes {
 		return nil, fail(doc.Line, "document is %d bytes, over the %d-byte limit", len(doc.Bytes), limits.MaxDocumentBytes)
 	}
@@ -270,7 +306,7 @@ func (d *Decoder) decodeObject(doc *cluster.Document, n *yaml.Node, path string)
 	fail := func(format string, args ...any) (*cluster.Object, *InputError) {
 		return nil, &InputError{File: doc.File, Line: line, Message: fmt.Sprintf(format, args...)}
 	}
-	c := jsonConverter{limits: d.Limits.withDefaults()}
+	c := jsonConverter{limits: d.Limits.WithDefaults()}
 	if err := c.write(n, 0); err != nil {
 		var ce *convertError
 		if errors.As(err, &ce) {
@@ -283,26 +319,9 @@ func (d *Decoder) decodeObject(doc *cluster.Document, n *yaml.Node, path string)
 	if apiVersion == "" || kind == "" {
 		return fail("not a Kubernetes object: apiVersion and kind are required")
 	}
-	gvk := schema.FromAPIVersionAndKind(apiVersion, kind)
-	var obj runtime.Object
-	if decodeScheme.Recognizes(gvk) {
-		typed, err := decodeScheme.New(gvk)
-		if err != nil {
-			return fail("%s %s: %v", apiVersion, kind, err)
-		}
-		// What the API machinery's JSON serializer does, without it sniffing
-		// apiVersion and kind again.
-		if err := kjson.UnmarshalCaseSensitivePreserveInts(js, typed); err != nil {
-			return fail("%s %s: %v", apiVersion, kind, err)
-		}
-		typed.GetObjectKind().SetGroupVersionKind(gvk)
-		obj = typed
-	} else {
-		u := &unstructured.Unstructured{}
-		if err := u.UnmarshalJSON(js); err != nil {
-			return fail("%s %s: %v", apiVersion, kind, err)
-		}
-		obj = u
+	obj, err := DecodeJSONObject(js, schema.FromAPIVersionAndKind(apiVersion, kind))
+	if err != nil {
+		return fail("%s %s: %v", apiVersion, kind, err)
 	}
 	m, err := meta.Accessor(obj)
 	if err != nil {
