@@ -512,6 +512,12 @@ func qualifiedName(o *cluster.Object) string {
 	return o.ID.Name
 }
 
+// SubjectApplies reports whether a subject of a binding in bindingNS (""
+// for a ClusterRoleBinding) applies to s, as the RBAC authorizer decides.
+func SubjectApplies(s Subject, sub rbacv1.Subject, bindingNS string) bool {
+	return subjectApplies(s, &sub, bindingNS)
+}
+
 // Includes reports whether the holder's binding subject stands for the
 // request subject s: the same user, a group s is in, or the ServiceAccount
 // s authenticates as. With it, WhoCan answers Allowed for any subject.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/palisade-sec/palisade/internal/check"
 	"github.com/palisade-sec/palisade/internal/cluster"
+	"github.com/palisade-sec/palisade/internal/rbac"
 )
 
 // clusterAdmin is the built-in ClusterRole that may do everything.
@@ -56,7 +57,7 @@ func adminBindings(o *cluster.Object, ref rbacv1.RoleRef, subjects []rbacv1.Subj
 	for i, s := range subjects {
 		var names []string
 		for _, d := range dash {
-			if subjectCovers(s, bindingNS, d.pod.Namespace(), d.serviceAccount()) {
+			if rbac.SubjectApplies(rbac.ServiceAccount(d.pod.Namespace(), d.serviceAccount()), s, bindingNS) {
 				names = append(names, d.String())
 			}
 		}
@@ -75,25 +76,6 @@ func adminBindings(o *cluster.Object, ref rbacv1.RoleRef, subjects []rbacv1.Subj
 		out = append(out, v)
 	}
 	return out
-}
-
-// subjectCovers reports whether a binding subject applies to the service
-// account ns/name, as the RBAC authorizer decides. A ServiceAccount
-// subject without a namespace takes the binding's.
-func subjectCovers(s rbacv1.Subject, bindingNS, ns, name string) bool {
-	switch s.Kind {
-	case rbacv1.ServiceAccountKind:
-		subjNS := s.Namespace
-		if subjNS == "" {
-			subjNS = bindingNS
-		}
-		return s.Name == name && subjNS == ns
-	case rbacv1.UserKind:
-		return s.Name == "system:serviceaccount:"+ns+":"+name
-	case rbacv1.GroupKind:
-		return s.Name == "system:serviceaccounts" || s.Name == "system:serviceaccounts:"+ns || s.Name == "system:authenticated"
-	}
-	return false
 }
 
 // subjectName names a subject for messages: "ServiceAccount kube-system/dash".
