@@ -34,7 +34,7 @@ func approveCSR(ctx *check.Context) []check.Violation {
 			}
 			v := g.violation("approve certificate requests", nil)
 			v.Message += fmt.Sprintf(", and %s may approve for the API server's client signer (%s): it can mint a client certificate for the group system:masters",
-				subjectName(s, g.binding.Namespace), signer)
+				authz.PrincipalOf(s, g.binding.Namespace), signer)
 			out = append(out, v)
 			break
 		}

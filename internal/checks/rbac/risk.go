@@ -171,22 +171,10 @@ func ruleRef(r authz.SourcedRule) string {
 func subjectList(subjects []rbacv1.Subject, bindingNS string) string {
 	names := make([]string, 0, len(subjects))
 	for _, s := range subjects {
-		names = append(names, subjectName(s, bindingNS))
+		names = append(names, authz.PrincipalOf(s, bindingNS).String())
 	}
 	sort.Strings(names)
 	return strings.Join(names, ", ")
-}
-
-// subjectName names one binding subject: "ServiceAccount shop/web".
-func subjectName(s rbacv1.Subject, bindingNS string) string {
-	if s.Kind == rbacv1.ServiceAccountKind {
-		ns := s.Namespace
-		if ns == "" {
-			ns = bindingNS
-		}
-		return "ServiceAccount " + ns + "/" + s.Name
-	}
-	return s.Kind + " " + s.Name
 }
 
 func bracket(words []string) string { return "[" + strings.Join(words, " ") + "]" }
