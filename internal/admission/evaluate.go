@@ -205,11 +205,7 @@ func (e *Evaluator) defaultAccount(o *cluster.Object) *cluster.Object {
 	if pt == nil || o.ID.Namespace == "" {
 		return nil
 	}
-	name := pt.Spec.ServiceAccountName
-	if name == "" {
-		name = pt.Spec.DeprecatedServiceAccount
-	}
-	if name != "" && name != "default" {
+	if pt.ServiceAccount() != "default" {
 		return nil
 	}
 	sa, ok := e.accounts.ServiceAccount(o.ID.Namespace, "default")

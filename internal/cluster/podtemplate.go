@@ -28,6 +28,19 @@ type PodTemplate struct {
 // Namespace is the namespace the pod runs in.
 func (p *PodTemplate) Namespace() string { return p.Object.ID.Namespace }
 
+// ServiceAccount is the service account the pods run as:
+// spec.serviceAccountName, else the deprecated spec.serviceAccount, else
+// "default", as the API server defaults it.
+func (p *PodTemplate) ServiceAccount() string {
+	if sa := p.Spec.ServiceAccountName; sa != "" {
+		return sa
+	}
+	if sa := p.Spec.DeprecatedServiceAccount; sa != "" {
+		return sa
+	}
+	return "default"
+}
+
 // Field returns the path of a field of the pod spec inside the workload:
 // Field("hostPID") is "spec.template.spec.hostPID" for a Deployment.
 func (p *PodTemplate) Field(specField string) string {

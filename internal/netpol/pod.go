@@ -64,15 +64,7 @@ func (p *Pod) Kind() string { return p.Template.Object.ID.Kind }
 func (p *Pod) IsPod() bool { return p.Kind() == "Pod" }
 
 // ServiceAccount is the service account its pods run as.
-func (p *Pod) ServiceAccount() string {
-	if sa := p.Template.Spec.ServiceAccountName; sa != "" {
-		return sa
-	}
-	if sa := p.Template.Spec.DeprecatedServiceAccount; sa != "" {
-		return sa
-	}
-	return "default"
-}
+func (p *Pod) ServiceAccount() string { return p.Template.ServiceAccount() }
 
 // ResolvePort returns the numbers of the container ports with that name
 // and protocol.

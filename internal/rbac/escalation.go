@@ -338,7 +338,7 @@ func (b *escalationBuilder) collectPrincipals() {
 		}
 	}
 	for _, pt := range b.snap.PodTemplates() {
-		sa := Principal{Kind: rbacv1.ServiceAccountKind, Namespace: pt.Namespace(), Name: serviceAccountName(pt.Spec)}
+		sa := Principal{Kind: rbacv1.ServiceAccountKind, Namespace: pt.Namespace(), Name: pt.ServiceAccount()}
 		b.add(sa)
 		if b.tokenMounted(pt, sa) {
 			b.e.mounts[pt.Object] = sa
@@ -353,17 +353,6 @@ func (b *escalationBuilder) collectPrincipals() {
 	for ns := range b.serviceAccounts {
 		sortPrincipals(b.serviceAccounts[ns])
 	}
-}
-
-// serviceAccountName is the account a pod runs as.
-func serviceAccountName(spec *corev1.PodSpec) string {
-	switch {
-	case spec.ServiceAccountName != "":
-		return spec.ServiceAccountName
-	case spec.DeprecatedServiceAccount != "":
-		return spec.DeprecatedServiceAccount
-	}
-	return "default"
 }
 
 // tokenMounted reports whether the pod gets its account's API token: the

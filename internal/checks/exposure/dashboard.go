@@ -109,15 +109,7 @@ func (d dashboard) skipLogin() bool {
 }
 
 // serviceAccount is the service account the dashboard's pods run as.
-func (d dashboard) serviceAccount() string {
-	if sa := d.pod.Spec.ServiceAccountName; sa != "" {
-		return sa
-	}
-	if sa := d.pod.Spec.DeprecatedServiceAccount; sa != "" {
-		return sa
-	}
-	return "default"
-}
+func (d dashboard) serviceAccount() string { return d.pod.ServiceAccount() }
 
 // dashboards lists the workloads of the snapshot that run the dashboard.
 func dashboards(snap *cluster.Snapshot) []dashboard {

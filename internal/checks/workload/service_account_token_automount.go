@@ -53,11 +53,7 @@ func init() {
 }
 
 func serviceAccountTokenAutomount(ctx *check.Context, pod *cluster.PodTemplate) []check.Violation {
-	sa := pod.Spec.ServiceAccountName
-	if sa == "" {
-		sa = pod.Spec.DeprecatedServiceAccount
-	}
-	if sa != "" && sa != "default" {
+	if pod.ServiceAccount() != "default" {
 		return nil
 	}
 	field := pod.Field("automountServiceAccountToken")
