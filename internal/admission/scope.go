@@ -54,6 +54,8 @@ var clusterCheckReasons = map[string]string{
 //     left to `palisade scan --cluster`.
 func ScopeOf(c *check.Check) Scope {
 	switch {
+	case c.ReadsImageScan:
+		return Scope{Reason: "judges what an image scan found (vulnerabilities, signatures, base OS, where the tag points), which pulls each image and takes seconds, too slow for admission; `palisade scan --images` judges it"}
 	case c.Pod != nil && strings.HasPrefix(c.ID, "network/"):
 		return Scope{Reason: "judges which NetworkPolicies apply to the pod, which the request does not hold: alone, every pod would look unprotected; `palisade scan --cluster` and `palisade netpol` judge it"}
 	case c.Pod != nil:

@@ -6,8 +6,10 @@ package check
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/palisade-sec/palisade/internal/cluster"
+	"github.com/palisade-sec/palisade/internal/imagefacts"
 )
 
 // Severity orders findings from informational to critical.
@@ -137,12 +139,31 @@ type Check struct {
 	Kinds   []string
 	Object  func(ctx *Context, obj *cluster.Object) []Violation
 	Cluster func(ctx *Context) []Violation
+
+	// ReadsImageScan marks a check that judges what an image scan found
+	// (Context.Images): it is silent without one, and the places that do
+	// not scan images (admission) say so instead of running it.
+	ReadsImageScan bool
 }
 
 // Context is what a check may read besides its input.
 type Context struct {
 	Snapshot *cluster.Snapshot
 	Config   *Config
+	// Images is what an image scan learned about the images containers
+	// name, or nil when images were not scanned.
+	Images imagefacts.Lookup
+	// Now is the time the run judges against (waiver expiry, end of life);
+	// zero means time.Now().
+	Now time.Time
+}
+
+// Time is the time the run judges against.
+func (c *Context) Time() time.Time {
+	if c.Now.IsZero() {
+		return time.Now()
+	}
+	return c.Now
 }
 
 // Violation is what a check function returns: one offending field of one

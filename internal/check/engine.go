@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/palisade-sec/palisade/internal/cluster"
+	"github.com/palisade-sec/palisade/internal/imagefacts"
 )
 
 // Options configure a run of the engine.
@@ -21,6 +22,10 @@ type Options struct {
 	Workers int
 	// Now decides which waivers have expired; zero means time.Now().
 	Now time.Time
+	// Images holds what an image scan learned about the images the
+	// workloads run; nil when images were not scanned, and the checks
+	// that need it then report nothing.
+	Images imagefacts.Lookup
 }
 
 // Result is what a run of the engine found.
@@ -57,7 +62,7 @@ func Run(snap *cluster.Snapshot, opts Options) *Result {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	ctx := &Context{Snapshot: snap, Config: cfg}
+	ctx := &Context{Snapshot: snap, Config: cfg, Images: opts.Images, Now: now}
 
 	var podChecks, clusterChecks []*Check
 	objectChecks := map[string][]*Check{}

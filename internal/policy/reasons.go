@@ -41,6 +41,10 @@ func Reason(c *check.Check) string {
 	if r, ok := notExpressible[c.ID]; ok {
 		return r
 	}
+	if c.ReadsImageScan {
+		return "judges what an image scan found (vulnerabilities, signatures, base OS, where the tag points), which a policy " +
+			"cannot read; `palisade scan --images` judges it"
+	}
 	for _, a := range areaReasons {
 		if strings.HasPrefix(c.ID, a.prefix) {
 			return a.reason

@@ -11,6 +11,7 @@ import (
 
 	"github.com/palisade-sec/palisade/internal/check"
 	"github.com/palisade-sec/palisade/internal/cluster"
+	"github.com/palisade-sec/palisade/internal/imagefacts"
 	"github.com/palisade-sec/palisade/internal/source"
 )
 
@@ -38,13 +39,20 @@ func Run(t testing.TB, id string, cfg *check.Config, manifests string) []check.F
 // source, with the given config (nil for none), and returns its findings.
 func RunObjects(t testing.TB, id string, cfg *check.Config, objects []*cluster.Object) []check.Finding {
 	t.Helper()
+	return RunWithImages(t, id, cfg, nil, objects)
+}
+
+// RunWithImages runs only the check with this id over objects, with the
+// facts an image scan learned (nil for a scan without images).
+func RunWithImages(t testing.TB, id string, cfg *check.Config, images imagefacts.Lookup, objects []*cluster.Object) []check.Finding {
+	t.Helper()
 	c, ok := check.Default().Get(id)
 	if !ok {
 		t.Fatalf("check %s is not registered", id)
 	}
 	reg := check.NewRegistry()
 	reg.MustAdd(c)
-	res := check.Run(cluster.NewSnapshot(objects), check.Options{Registry: reg, Config: cfg, Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
+	res := check.Run(cluster.NewSnapshot(objects), check.Options{Registry: reg, Config: cfg, Images: images, Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
 	return res.Findings
 }
 
