@@ -13,7 +13,8 @@ import "time"
 // Package is one installed package found in an image.
 type Package struct {
 	// Name and Version are as the package manager records them
-	// ("libssl3", "3.0.11-1~deb12u2"; "golang.org/x/net", "v0.17.0").
+	// ("libssl3", "3.0.11-1~deb12u2"); Go modules without the "v" prefix,
+	// as OSV and purls write them ("golang.org/x/net", "0.17.0").
 	Name    string `json:"name"`
 	Version string `json:"version"`
 	// Ecosystem is the OSV ecosystem the package's advisories are filed
@@ -61,7 +62,7 @@ type OSRelease struct {
 	PrettyName      string `json:"prettyName,omitempty"`
 	// EndOfLife is the day the release stopped receiving security updates;
 	// zero when unknown or not yet set.
-	EndOfLife time.Time `json:"endOfLife,omitempty"`
+	EndOfLife time.Time `json:"endOfLife,omitzero"`
 }
 
 // Inventory is the package inventory of one image.
