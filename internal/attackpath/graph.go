@@ -10,7 +10,12 @@
 // or host network); a workload (a pod template: a Pod or a controller);
 // a principal (ServiceAccount, user, group); the Secrets of a namespace;
 // node root ("any node" in manifest mode, where placement is unknown); the
-// cloud metadata endpoint and the cloud identity it serves; cluster-admin.
+// kubelet API; the cloud metadata endpoint and the cloud identity it
+// serves; cluster-admin; and the impact an attacker holding a target
+// already has in the cluster (a crypto-miner workload). A workload's
+// containers are not nodes of their own: an escape that a container holds
+// names it on its edge (Edge.Container), and the diagrams draw the
+// container as a node between the workload and node root.
 //
 // # Edges
 //
@@ -25,9 +30,15 @@
 // → principal or cluster-admin, from the RBAC escalation graph),
 // can-read-secret (principal → Secrets), can-create-pod (principal → node
 // root, where no Pod Security admission forbids a privileged pod),
-// escapes-to-node (workload → node root), node-token (node root → every
-// mounted ServiceAccount token), reaches-metadata (workload → metadata
-// endpoint) and serves-credentials (metadata endpoint → cloud identity).
+// escapes-to-node (workload → node root, from the container that holds
+// the escape; kubelet API → node root), reaches-kubelet (a workload on the
+// node's network → kubelet API), node-token (node root → every mounted
+// ServiceAccount token), reaches-metadata (workload → metadata endpoint),
+// serves-credentials (metadata endpoint → cloud identity) and impact
+// (cluster-admin or node root → a workload that is the attacker's: a
+// crypto-miner). Reaches edges leave every exposed workload and every
+// workload that leads to a target (a useful pivot), so lateral movement
+// chains across workloads up to the search's length bound.
 package attackpath
 
 import (
@@ -60,6 +71,11 @@ const (
 	KindMetadata      NodeKind = "metadata-endpoint"
 	KindCloudIdentity NodeKind = "cloud-identity"
 	KindClusterAdmin  NodeKind = "cluster-admin"
+	KindKubelet       NodeKind = "kubelet"
+	KindImpact        NodeKind = "impact"
+	// KindContainer is drawn only: a container between its workload and
+	// node root on an escape (see Edge.Container).
+	KindContainer NodeKind = "container"
 )
 
 // Target is a class of targets, as --to names it.
@@ -95,6 +111,8 @@ type Node struct {
 
 	obj *cluster.Object
 	pod *netpol.Pod
+	// entry is the kind of an entry node.
+	entry netpol.EntryKind
 }
 
 // EdgeKind is how an attacker moves along an edge.
@@ -120,6 +138,8 @@ const (
 	EdgeNodeToken       EdgeKind = "node-token"
 	EdgeReachesMetadata EdgeKind = "reaches-metadata"
 	EdgeServesCreds     EdgeKind = "serves-credentials"
+	EdgeReachesKubelet  EdgeKind = "reaches-kubelet"
+	EdgeImpact          EdgeKind = "impact"
 )
 
 // Techniques are the MITRE ATT&CK technique of each edge kind.
@@ -142,6 +162,8 @@ var Techniques = map[EdgeKind]string{
 	EdgeNodeToken:       "T1528",     // Steal Application Access Token
 	EdgeReachesMetadata: "T1552.005", // Unsecured Credentials: Cloud Instance Metadata API
 	EdgeServesCreds:     "T1078.004", // Valid Accounts: Cloud Accounts
+	EdgeReachesKubelet:  "T1210",     // Exploitation of Remote Services
+	EdgeImpact:          "T1496",     // Resource Hijacking
 }
 
 // Evidence is what an edge rests on: an object, a field, and the findings
@@ -151,6 +173,9 @@ type Evidence struct {
 	Field  string `json:"field,omitempty"`
 	// Detail says what the field holds or what decided.
 	Detail string `json:"detail,omitempty"`
+	// Container is the container of the workload that holds the setting,
+	// when one does.
+	Container string `json:"container,omitempty"`
 	// Findings are the ids of the findings that report it: "check-id
 	// object field".
 	Findings []string `json:"findings,omitempty"`
@@ -165,6 +190,10 @@ type Edge struct {
 	From, To  int      `json:"-"`
 	Kind      EdgeKind `json:"kind"`
 	Technique string   `json:"technique"`
+	// Container names the containers of the workload the step leaves
+	// from, when they hold what the step rests on (an escape to the node
+	// in a privileged container); "" when it is the pod's (hostPID).
+	Container string `json:"container,omitempty"`
 	// Text says the move in plain words.
 	Text     string     `json:"text"`
 	Evidence []Evidence `json:"evidence,omitempty"`
@@ -186,6 +215,11 @@ type Graph struct {
 	pair  map[[2]int]int
 	eng   *netpol.Engine
 	lat   *lateralIndex
+	// Notes say what the graph leaves out to stay within its bounds.
+	Notes []string
+	// b adds the nodes a search starts from that the graph does not hold
+	// yet (a ServiceAccount nothing leads to).
+	b *builder
 }
 
 // Out returns the indexes of the edges out of node n.
@@ -264,6 +298,13 @@ type builder struct {
 	podSecurityFree map[string]bool
 	// secretNS are the namespaces that hold Secrets.
 	secretNS []string
+	// kubelet is how the kubelets guard their API; kubeletNode is its node
+	// (-1 until a workload reaches it).
+	kubelet     kubeletGuard
+	kubeletNode int
+	// reader says whether a principal reads the Secrets of a namespace,
+	// and by which grant.
+	reader func(ns string, p rbac.Principal) (rbac.Grant, bool)
 }
 
 // Build computes the attack graph of a snapshot. It is built once per
@@ -280,8 +321,9 @@ func build(snap *cluster.Snapshot) *Graph {
 		g: g, snap: snap, eng: netpol.For(snap), esc: rbac.EscalationOf(snap),
 		sas: map[string]*corev1.ServiceAccount{}, workloads: map[*netpol.Pod]int{},
 		principals: map[rbac.Principal]int{}, podSecurityFree: map[string]bool{},
+		kubelet: readKubelets(snap), kubeletNode: -1,
 	}
-	g.eng = b.eng
+	g.eng, g.b = b.eng, b
 	for _, o := range snap.OfKind("ServiceAccount") {
 		if sa, ok := o.Typed.(*corev1.ServiceAccount); ok {
 			b.sas[nsOf(o.ID.Namespace)+"/"+o.ID.Name] = sa
@@ -303,8 +345,9 @@ func build(snap *cluster.Snapshot) *Graph {
 		Note: "placement is unknown from manifests: any node the workload may be scheduled on"})
 	b.entries()
 	b.workloadEdges()
-	b.lateral()
 	b.rbacEdges()
+	b.impacts()
+	b.lateral()
 	return g
 }
 
@@ -345,7 +388,7 @@ func (b *builder) entries() {
 			key = "entry:" + string(ep.Kind) + ":" + id.String()
 			label = string(ep.Kind) + " of " + id.String()
 		}
-		entry := b.g.node(Node{Key: key, Kind: KindEntry, Label: label + " (" + string(ep.Kind) + ")", Namespace: nsOf(id.Namespace), Object: id.String(), obj: ep.Object})
+		entry := b.g.node(Node{Key: key, Kind: KindEntry, Label: label + " (" + string(ep.Kind) + ")", Namespace: nsOf(id.Namespace), Object: id.String(), obj: ep.Object, entry: ep.Kind})
 		b.g.edge(Edge{From: b.internet, To: entry, Kind: EdgeExposed,
 			Text:     fmt.Sprintf("%s is reachable from outside the cluster as a %s, from %s", id, ep.Kind, ep.From),
 			Evidence: []Evidence{{Object: id.String(), Field: ep.Field, Detail: ep.From, checks: []string{"exposure/loadbalancer-open", "exposure/nodeport-service", "exposure/dashboard-exposed", "pss/hostNamespaces", "pss/hostPorts"}}},
@@ -401,7 +444,8 @@ func (b *builder) workloadEdges() {
 			}
 			return w
 		}
-		if sa, ok := b.esc.MountedToken(p.Object()); ok {
+		sa, mounts := b.esc.MountedToken(p.Object())
+		if mounts {
 			kind, text, field := EdgeTokenMounted, fmt.Sprintf("%s mounts the API token of %s: code running in it acts as the account", p, sa), pt.Field("automountServiceAccountToken")
 			checks := []string{"workload/service-account-token-automount", "rbac/exposed-workload-token"}
 			if f, ok := skipLogin(pt); ok {
@@ -414,14 +458,27 @@ func (b *builder) workloadEdges() {
 				Fix:      fmt.Sprintf("set automountServiceAccountToken: false on %s (or give %s no permissions)", p, sa)})
 		}
 		if ev := escapes(pt, p.String()); len(ev) > 0 {
-			var what []string
+			var what, containers []string
 			for _, e := range ev {
 				what = append(what, e.Detail)
+				if e.Container != "" && !slices.Contains(containers, e.Container) {
+					containers = append(containers, e.Container)
+				}
 			}
-			b.g.edge(Edge{From: has(), To: b.nodeRoot, Kind: EdgeEscapesToNode,
-				Text:     fmt.Sprintf("%s can take over its node: %s", p, strings.Join(what, "; ")),
+			who, podLevel := p.String(), false
+			for _, e := range ev {
+				podLevel = podLevel || e.Container == ""
+			}
+			if len(containers) > 0 && !podLevel {
+				who = "container " + strings.Join(containers, ", ") + " of " + who
+			}
+			b.g.edge(Edge{From: has(), To: b.nodeRoot, Kind: EdgeEscapesToNode, Container: strings.Join(containers, ","),
+				Text:     fmt.Sprintf("%s can take over its node: %s", who, strings.Join(what, "; ")),
 				Evidence: ev,
 				Fix:      fmt.Sprintf("drop %s from %s", strings.Join(what, ", "), p)})
+		}
+		if p.HostNetwork {
+			b.kubeletEdges(p, has, mounts)
 		}
 		if ok, _, by := b.eng.EgressToAddr(p, ap, corev1.ProtocolTCP, metadataPort); ok {
 			ident, identText, ev := b.identity(p)
@@ -478,35 +535,58 @@ var hostRootPaths = []string{"/", "/etc", "/proc", "/root", "/var/lib/kubelet", 
 	"/var/run/containerd/containerd.sock", "/run/containerd/containerd.sock", "/var/run/crio/crio.sock", "/run/crio/crio.sock",
 	"/var/run/cri-dockerd.sock", "/run/cri-dockerd.sock", "/run/k3s/containerd/containerd.sock", "/var/run/docker", "/run/containerd", "/var/run/containerd"}
 
-// escapes lists the settings of a pod that take over its node.
+// escapes lists the settings of a pod that take over its node, each
+// naming the container that holds it: a privileged container, one that
+// adds SYS_ADMIN, one that mounts a hostPath volume of the node's / or a
+// runtime socket. hostPID belongs to the pod (no container); so does a
+// hostPath volume that no container mounts.
 func escapes(pt *cluster.PodTemplate, obj string) []Evidence {
 	var out []Evidence
 	s := pt.Spec
 	if s.HostPID {
 		out = append(out, Evidence{Object: obj, Field: pt.Field("hostPID"), Detail: "hostPID: true", checks: []string{"pss/hostNamespaces"}})
 	}
+	containers := pt.Containers()
 	for i, v := range s.Volumes {
 		if v.HostPath == nil {
 			continue
 		}
-		if p := path.Clean(v.HostPath.Path); slices.Contains(hostRootPaths, p) {
-			out = append(out, Evidence{Object: obj, Field: pt.Field(fmt.Sprintf("volumes[%d].hostPath.path", i)), Detail: "hostPath " + p,
-				checks: []string{"workload/sensitive-host-path", "pss/hostPathVolumes"}})
+		p := path.Clean(v.HostPath.Path)
+		if !slices.Contains(hostRootPaths, p) {
+			continue
+		}
+		ev := Evidence{Object: obj, Field: pt.Field(fmt.Sprintf("volumes[%d].hostPath.path", i)), Detail: "hostPath " + p,
+			checks: []string{"workload/sensitive-host-path", "pss/hostPathVolumes"}}
+		mounted := false
+		for _, c := range containers {
+			for _, m := range c.Container.VolumeMounts {
+				if m.Name == v.Name {
+					mounted = true
+					e := ev
+					e.Container, e.Detail = c.Container.Name, "hostPath "+p+" mounted by container "+c.Container.Name+" at "+m.MountPath
+					out = append(out, e)
+					break
+				}
+			}
+		}
+		if !mounted {
+			out = append(out, ev)
 		}
 	}
-	for _, c := range pt.Containers() {
+	for _, c := range containers {
 		sc := c.Container.SecurityContext
 		if sc == nil {
 			continue
 		}
 		if sc.Privileged != nil && *sc.Privileged {
-			out = append(out, Evidence{Object: obj, Field: c.Field("securityContext.privileged"), Detail: "privileged container " + c.Container.Name, checks: []string{"pss/privileged"}})
+			out = append(out, Evidence{Object: obj, Field: c.Field("securityContext.privileged"), Detail: "privileged container " + c.Container.Name,
+				Container: c.Container.Name, checks: []string{"pss/privileged"}})
 		}
 		if sc.Capabilities != nil {
 			for i, cap := range sc.Capabilities.Add {
 				if n := strings.TrimPrefix(strings.ToUpper(string(cap)), "CAP_"); n == "SYS_ADMIN" || n == "ALL" {
 					out = append(out, Evidence{Object: obj, Field: c.Field(fmt.Sprintf("securityContext.capabilities.add[%d]", i)), Detail: "capability " + n + " in " + c.Container.Name,
-						checks: []string{"workload/dangerous-capabilities", "pss/capabilities_baseline"}})
+						Container: c.Container.Name, checks: []string{"workload/dangerous-capabilities", "pss/capabilities_baseline"}})
 				}
 			}
 		}
@@ -536,100 +616,235 @@ func (b *builder) principal(p rbac.Principal) int {
 	return i
 }
 
-// lateral adds reaches edges from every exposed workload to every
-// workload that leads further (a mounted token, an escape, a cloud
-// identity other than the node's), as NetworkPolicy allows.
+// lateral adds the reaches edges, implicitly (see lateralIndex): from
+// every exposed workload and every useful pivot to every useful pivot, as
+// NetworkPolicy allows. A useful pivot is a workload that leads to a
+// target by edges of its own — an escape, a token that leads further,
+// the metadata endpoint serving an identity of its own — so a chain of
+// moves only passes through workloads that lead somewhere. Reaching the
+// metadata endpoint for the node's identity does not make a pivot: every
+// workload without an egress policy does, the source itself as a rule.
+// Workloads on the node's network are neither: their traffic is the
+// node's.
 func (b *builder) lateral() {
-	var sources, pivots []*netpol.Pod
+	g := b.g
+	useful := b.usefulPivots()
 	exposed := map[*netpol.Pod]bool{}
-	for _, e := range b.g.Edges {
+	for _, e := range g.Edges {
 		if e.Kind == EdgeExposedTo {
-			p := b.g.Nodes[e.To].pod
-			if !exposed[p] {
-				exposed[p] = true
-				sources = append(sources, p)
-			}
+			exposed[g.Nodes[e.To].pod] = true
 		}
 	}
-	if len(sources) == 0 {
+	isPivot := func(p *netpol.Pod) bool {
+		w, ok := b.workloads[p]
+		return ok && useful[w] && !p.HostNetwork
+	}
+	isSource := func(p *netpol.Pod) bool { return (exposed[p] || isPivot(p)) && !p.HostNetwork }
+	some := false
+	for p := range exposed {
+		if !p.HostNetwork {
+			some = true
+			break
+		}
+	}
+	if !some {
 		return
 	}
-	for p, w := range b.workloads {
-		if exposed[p] {
-			continue // reached from outside already: a detour through another adds nothing
-		}
-		for _, ei := range b.g.out[w] {
-			if k := b.g.Edges[ei].Kind; k != EdgeReachesMetadata || b.g.Nodes[b.g.Edges[ei].To].Key != "metadata:node" {
-				pivots = append(pivots, p)
-				break
+	// Who reaches whom, by class: pods of one class are alike to every
+	// policy. Sources are nearly as many classes as pods in a cluster of
+	// unique labels, so the class matrix is computed a band of rows at a
+	// time and kept as one bit per (source class, pivot class); the ports
+	// of a move are asked of the engine when the search walks it.
+	lat := &lateralIndex{row: map[int]int32{}, col: map[int]int32{}, pivots: map[int][]int{}, exposed: map[int]bool{}, isPivot: isPivot}
+	rowOf, colOf := map[int]int32{}, map[int]int32{}
+	var rowClasses []int
+	pods := b.eng.Pods()
+	// The exposed sources' rows first, then the other pivots'.
+	for pass := 0; pass < 2; pass++ {
+		for _, p := range pods {
+			if !isSource(p) || exposed[p] != (pass == 0) {
+				continue
+			}
+			if _, ok := rowOf[p.Class()]; !ok {
+				rowOf[p.Class()] = int32(len(rowClasses))
+				rowClasses = append(rowClasses, p.Class())
 			}
 		}
+		if pass == 0 {
+			lat.exposedRows = len(rowClasses)
+		}
 	}
-	isPivot := map[*netpol.Pod]bool{}
-	for _, p := range pivots {
-		isPivot[p] = true
-	}
-	// One rectangle of the class matrix, sources by pivots: pods of one
-	// class are alike to every policy, so the reach of every pair is a
-	// lookup, and the few sources are not crossed with each other.
-	m := b.eng.MatrixFrom(
-		func(p *netpol.Pod) bool { return exposed[p] && !p.HostNetwork },
-		func(p *netpol.Pod) bool { return isPivot[p] && !p.HostNetwork })
-	lat := &lateralIndex{m: m, class: map[int]int{}, isSource: map[int]bool{}, pods: map[int]*netpol.Pod{}, pivots: map[int][]int{}}
-	for i, p := range m.Pods {
+	lat.byRow = make([][]int, len(rowClasses))
+	for _, p := range pods {
+		src, piv := isSource(p), isPivot(p)
+		if !src && !piv {
+			continue
+		}
 		w := b.workload(p)
-		c := m.ClassOf(i) // a source's row
-		if isPivot[p] {
-			c = m.ColumnOf(i) // a pivot's column
-		}
-		lat.pods[w], lat.class[w] = p, c
-		if isPivot[p] {
-			if len(lat.pivots[c]) == 0 {
-				lat.classes = append(lat.classes, c)
-			}
-			lat.pivots[c] = append(lat.pivots[c], w)
-		}
 		if exposed[p] {
-			lat.sources = append(lat.sources, w)
-			lat.isSource[w] = true
+			lat.exposed[w] = true
+		}
+		if src {
+			r := rowOf[p.Class()]
+			lat.row[w] = r
+			lat.byRow[r] = append(lat.byRow[r], w)
+		}
+		if piv {
+			c, ok := colOf[p.Class()]
+			if !ok {
+				c = int32(len(lat.classes))
+				colOf[p.Class()] = c
+				lat.classes = append(lat.classes, int(c))
+			}
+			lat.col[w] = c
+			lat.pivots[int(c)] = append(lat.pivots[int(c)], w)
 		}
 	}
-	b.g.lat = lat
+	lat.words = (len(rowClasses) + 63) / 64
+	lat.bits = make([]uint64, lat.words*len(lat.classes))
+	fill := func(lo, hi int, to func(*netpol.Pod) bool) {
+		const band = 1024
+		for ; lo < hi; lo += band {
+			top := min(lo+band, hi)
+			m := b.eng.MatrixFrom(func(p *netpol.Pod) bool {
+				r, ok := rowOf[p.Class()]
+				return ok && int(r) >= lo && int(r) < top && isSource(p)
+			}, to)
+			rows, cols := make([]int32, m.Classes()), []int32{}
+			for i, p := range m.Pods {
+				if r := m.ClassOf(i); r >= 0 {
+					rows[r] = rowOf[p.Class()]
+				}
+				if c := m.ColumnOf(i); c >= 0 {
+					for len(cols) <= c {
+						cols = append(cols, 0)
+					}
+					cols[c] = colOf[p.Class()]
+				}
+			}
+			for cr, r := range rows {
+				word, bit := int(r)>>6, uint64(1)<<(uint(r)&63)
+				for cc, c := range cols {
+					if !m.ClassPorts(cr, cc).IsEmpty() {
+						lat.bits[int(c)*lat.words+word] |= bit
+					}
+				}
+			}
+		}
+	}
+	// First hops: the exposed sources to every pivot.
+	fill(0, lat.exposedRows, isPivot)
+	// Further hops: the other pivots, only to the pivots a NetworkPolicy
+	// isolates for ingress. A pivot that admits everyone is reached by
+	// the exposed sources directly wherever their egress lets them: a
+	// detour through another pivot adds nothing there but the case of a
+	// source whose egress is narrower than the detour's, left out to keep
+	// the matrix small.
+	hard := map[int32]bool{}
+	for _, p := range pods {
+		if c, ok := colOf[p.Class()]; ok && isPivot(p) && b.eng.Isolated(p, netpol.Ingress) {
+			hard[c] = true
+		}
+	}
+	lat.hardColumns = len(hard)
+	if cells := (len(rowClasses) - lat.exposedRows) * len(hard); cells > MaxChainCells {
+		g.Notes = append(g.Notes, fmt.Sprintf("lateral movement is followed one hop from the exposed workloads only: "+
+			"following it further would compare %d classes of workloads with %d isolated ones, more than the %d pairs allowed", len(rowClasses)-lat.exposedRows, len(hard), MaxChainCells))
+	} else if len(hard) > 0 {
+		fill(lat.exposedRows, len(rowClasses), func(p *netpol.Pod) bool {
+			c, ok := colOf[p.Class()]
+			return ok && hard[c] && isPivot(p)
+		})
+	}
+	g.lat = lat
 }
+
+func growTo(s [][]int, i int) [][]int {
+	for len(s) <= i {
+		s = append(s, nil)
+	}
+	return s
+}
+
+// usefulPivots marks the workload nodes that lead to a target by the
+// graph's edges, not counting the node's own cloud identity.
+func (b *builder) usefulPivots() []bool {
+	g := b.g
+	rev := make([][]int32, len(g.Nodes))
+	for i := range g.Edges {
+		e := &g.Edges[i]
+		rev[e.To] = append(rev[e.To], int32(e.From))
+	}
+	useful := make([]bool, len(g.Nodes))
+	var queue []int
+	for n := range g.Nodes {
+		if g.Nodes[n].Target != "" && g.Nodes[n].Key != "cloud:node" {
+			useful[n] = true
+			queue = append(queue, n)
+		}
+	}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		for _, f := range rev[n] {
+			if !useful[f] && g.Nodes[f].Target == "" {
+				useful[f] = true
+				queue = append(queue, int(f))
+			}
+		}
+	}
+	for n := range useful {
+		useful[n] = useful[n] && g.Nodes[n].Kind == KindWorkload
+	}
+	return useful
+}
+
+// MaxChainCells bounds the pairs of workload classes compared to follow
+// lateral movement beyond one hop (pivot to pivot); above it, moves leave
+// the exposed workloads only, and the graph notes it.
+var MaxChainCells = 4 << 20
 
 // lateralIndex holds the reaches edges implicitly: from every exposed
-// workload (a source) to every workload that leads further (a pivot) that
-// NetworkPolicy lets it connect to. There are sources × pivots of them, so
-// the search looks pairs up in the class matrix and makes an edge only
-// when it walks one.
+// workload and every pivot (a source) to every pivot that NetworkPolicy
+// lets it connect to. There are sources × pivots of them, so the search
+// looks pairs up by class and makes an edge only when it walks one.
 type lateralIndex struct {
-	m *netpol.Matrix
-	// class is the matrix row of each source's node and the matrix column
-	// of each pivot's node.
-	class    map[int]int
-	pods     map[int]*netpol.Pod
-	sources  []int
-	isSource map[int]bool
-	// pivots are the pivots' nodes by class; classes lists those classes.
+	// row is the class row of each source's node, col the class column of
+	// each pivot's node.
+	row, col map[int]int32
+	// bits holds, column by column, one bit per row: whether the row's
+	// pods may connect to the column's on some port. words is a column's
+	// length.
+	bits  []uint64
+	words int
+	// byRow are the sources' nodes by row.
+	byRow [][]int
+	// pivots are the pivots' nodes by column; classes lists the columns.
 	pivots  map[int][]int
 	classes []int
+	exposed map[int]bool
+	isPivot func(*netpol.Pod) bool
+	// exposedRows are the rows of exposed sources (the first ones);
+	// hardColumns counts the columns the other rows were computed for.
+	exposedRows, hardColumns int
 }
 
-// ports are the ports the pods of one node may connect to the pods of
-// another on.
-func (l *lateralIndex) ports(from, to int) netpol.PortSet {
-	return l.m.ClassPorts(l.class[from], l.class[to])
+// reaches reports whether the pods of row r may connect to those of
+// column c.
+func (l *lateralIndex) reaches(r, c int) bool {
+	return l.bits[c*l.words+r>>6]&(1<<(uint(r)&63)) != 0
 }
 
-// lateralEdge returns the reaches edge from a source to a pivot, making it
-// on first use.
+// lateralEdge returns the reaches edge between two workloads, making it
+// on first use, with the ports the engine says the move may use.
 func (g *Graph) lateralEdge(from, to int) int {
 	if i, ok := g.pair[[2]int{from, to}]; ok {
 		return i
 	}
+	src, dst := g.Nodes[from].pod, g.Nodes[to].pod
 	g.pair[[2]int{from, to}] = len(g.Edges)
 	g.Edges = append(g.Edges, Edge{From: from, To: to, Kind: EdgeReaches, Technique: Techniques[EdgeReaches],
-		src: g.lat.pods[from], dst: g.lat.pods[to], ports: g.lat.ports(from, to)})
+		src: src, dst: dst, ports: g.eng.Reach(netpol.PodEndpoint(src), netpol.PodEndpoint(dst)).Ports})
 	return len(g.Edges) - 1
 }
 
@@ -687,7 +902,7 @@ func (b *builder) rbacEdges() {
 			addReaders(nsReaders[ns], model.WhoCanThroughRoleBindings(rbac.Request{Verb: verb, Resource: "secrets", Namespace: ns}))
 		}
 	}
-	reader := func(ns string, p rbac.Principal) (rbac.Grant, bool) {
+	b.reader = func(ns string, p rbac.Principal) (rbac.Grant, bool) {
 		if g, ok := clusterReaders[p]; ok {
 			return g, true
 		}
@@ -710,6 +925,12 @@ func (b *builder) rbacEdges() {
 			Evidence: []Evidence{{Object: sa.String(), Detail: "a pod on the node mounts its token"}},
 			Fix:      "do not mount the token (automountServiceAccountToken: false) where it is not needed"})
 	}
+	b.drain()
+}
+
+// drain adds the edges of every principal queued: its steps of the RBAC
+// escalation graph, its reads of Secrets and its privileged pods.
+func (b *builder) drain() {
 	for len(b.queue) > 0 {
 		p := b.queue[0]
 		b.queue = b.queue[1:]
@@ -745,7 +966,7 @@ func (b *builder) rbacEdges() {
 			}
 		}
 		for _, ns := range b.secretNS {
-			gr, ok := reader(ns, p)
+			gr, ok := b.reader(ns, p)
 			if !ok {
 				continue
 			}

@@ -39,19 +39,21 @@ func View(ctx context.Context, res Result) HTMLView {
 	if len(res.Paths) == 0 {
 		return v
 	}
-	render := func(paths []Path) template.HTML {
+	render := func(paths []Path, collapse bool) template.HTML {
 		var b bytes.Buffer
-		if err := WriteSVG(ctx, &b, res, paths); err != nil {
+		if err := WriteSVG(ctx, &b, res, paths, collapse); err != nil {
 			v.Error = err.Error()
 			return ""
 		}
 		return template.HTML(stripProlog(b.Bytes())) // #nosec G203 -- SVG from Graphviz, labels escaped
 	}
-	v.Overview = render(res.Paths)
+	// The whole graph collapses equal workloads; each path is drawn
+	// exactly.
+	v.Overview = render(res.Paths, true)
 	for i, p := range res.Paths {
 		hp := HTMLPath{ID: p.ID, Severity: p.Severity, Summary: g.Summary(p), Explanation: g.Explain(p)}
 		if i < MaxDiagrams {
-			hp.Diagram = render([]Path{p})
+			hp.Diagram = render([]Path{p}, false)
 		}
 		v.Paths = append(v.Paths, hp)
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math/bits"
 	"slices"
 	"sort"
 	"strings"
@@ -13,7 +14,9 @@ import (
 type Options struct {
 	// To are the target classes; none means every one.
 	To []Target
-	// From is the entry: "internet" (the only one so far; "" means it).
+	// From is the key of the node paths start from: FromInternet (also
+	// ""), or a node that WorkloadStart or PrincipalStart returned — a
+	// workload or an account assumed compromised.
 	From string
 	// MaxLength is the most edges a path may have (default 8).
 	MaxLength int
@@ -41,6 +44,10 @@ type Path struct {
 	// Closes how many.
 	Fix    int `json:"-"`
 	Closes int `json:"-"`
+	// Impact are the edges out of the path's target to what an attacker
+	// holding it already runs (a crypto-miner): drawn and explained after
+	// the path, not part of it.
+	Impact []int `json:"-"`
 }
 
 // Cut is one fix and the paths it closes.
@@ -54,6 +61,8 @@ type Cut struct {
 // Result is what a search found.
 type Result struct {
 	Graph *Graph
+	// From is the node the paths start from.
+	From  int
 	Paths []Path
 	// Cuts are the fixes, greedily: each closes the most paths the ones
 	// before it leave open.
@@ -88,18 +97,46 @@ func (g *Graph) Search(o Options) Result {
 		t := g.Nodes[n].Target
 		return t != "" && (len(want) == 0 || want[t])
 	}
-	res := Result{Graph: g}
-	start, ok := g.index["internet"]
+	from := o.From
+	if from == "" {
+		from = FromInternet
+	}
+	start, ok := g.index[from]
+	res := Result{Graph: g, From: start}
 	if !ok {
+		res.From = -1
 		return res
 	}
+	fromInternet := g.Nodes[start].Kind == KindInternet
+	lat := g.lat
+	var startReach map[int]bool
+	if lat != nil {
+		startReach = g.startReach(start)
+	}
+	// reaches says whether workload n may connect to the pivots of column
+	// c; never when n is not a source.
+	reaches := func(n, c int) bool {
+		if n == start && startReach != nil {
+			return startReach[c]
+		}
+		r, ok := lat.row[n]
+		return ok && lat.reaches(int(r), c)
+	}
 	// dist: edges to the nearest target, over edges that do not pass
-	// through another target.
+	// through another target, by a breadth-first search backwards from
+	// the targets. The reaches edges are implicit (see lateralIndex): when
+	// the first pivot of a column is met, every source whose row may
+	// connect to that column is one step further. A source is not kept
+	// from reaching itself, so dist may be short by the moves that would
+	// need it: a lower bound, which only widens the walk.
 	const far = 1 << 30
 	dist := make([]int, len(g.Nodes))
-	rev := make([][]int, len(g.Nodes))
-	for i, e := range g.Edges {
-		rev[e.To] = append(rev[e.To], i)
+	rev := make([][]int32, len(g.Nodes))
+	for i := range g.Edges {
+		e := &g.Edges[i]
+		if e.Kind != EdgeReaches {
+			rev[e.To] = append(rev[e.To], int32(e.From))
+		}
 	}
 	var queue []int
 	for n := range g.Nodes {
@@ -109,56 +146,75 @@ func (g *Graph) Search(o Options) Result {
 			queue = append(queue, n)
 		}
 	}
-	for len(queue) > 0 {
-		n := queue[0]
-		queue = queue[1:]
-		for _, ei := range rev[n] {
-			f := g.Edges[ei].From
-			if dist[f] == far && !isTarget(f) {
+	var colSeen []bool
+	var rowLeft []uint64 // the rows none of whose sources has a distance yet
+	if lat != nil {
+		colSeen = make([]bool, len(lat.classes))
+		rowLeft = make([]uint64, lat.words)
+		for r := range lat.byRow {
+			rowLeft[r>>6] |= 1 << (uint(r) & 63)
+		}
+	}
+	for qi := 0; qi < len(queue); qi++ {
+		n := queue[qi]
+		for _, f := range rev[n] {
+			if dist[f] == far && !isTarget(int(f)) {
 				dist[f] = dist[n] + 1
-				queue = append(queue, f)
+				queue = append(queue, int(f))
+			}
+		}
+		if lat == nil {
+			continue
+		}
+		c, ok := lat.col[n]
+		if !ok || colSeen[c] {
+			continue
+		}
+		colSeen[c] = true
+		col := lat.bits[int(c)*lat.words : int(c+1)*lat.words]
+		for wi, word := range col {
+			word &= rowLeft[wi]
+			rowLeft[wi] &^= word
+			for ; word != 0; word &= word - 1 {
+				r := wi<<6 + bits.TrailingZeros64(word)
+				for _, s := range lat.byRow[r] {
+					if dist[s] == far && !isTarget(s) {
+						dist[s] = dist[n] + 1
+						queue = append(queue, s)
+					}
+				}
 			}
 		}
 	}
-	// The reaches edges are implicit (see lateralIndex): a source is one
-	// step further than the nearest pivot it may connect to; then the
-	// nodes before the sources are relaxed again.
-	if lat := g.lat; lat != nil {
-		// Pivot classes nearest a target first: a source takes the first
-		// it may connect to.
-		best := map[int]int{}
-		for c, ps := range lat.pivots {
-			best[c] = far
-			for _, d := range ps {
-				best[c] = min(best[c], dist[d])
+	// The pivot columns nearest a target first, and in each the nearest
+	// pivots first, so the walk stops early in both.
+	var classes []int
+	best := map[int]int{}
+	if lat != nil {
+		for _, c := range lat.classes {
+			ps := lat.pivots[c]
+			sort.Slice(ps, func(i, j int) bool {
+				if dist[ps[i]] != dist[ps[j]] {
+					return dist[ps[i]] < dist[ps[j]]
+				}
+				return ps[i] < ps[j]
+			})
+			if d := dist[ps[0]]; d < far {
+				best[c] = d
+				classes = append(classes, c)
 			}
 		}
-		lat.classes = slices.DeleteFunc(lat.classes, func(c int) bool { return best[c] >= far })
-		sort.SliceStable(lat.classes, func(i, j int) bool { return best[lat.classes[i]] < best[lat.classes[j]] })
-		var changed []int
-		for _, src := range lat.sources {
-			if isTarget(src) {
-				continue
+		sort.Slice(classes, func(i, j int) bool {
+			if best[classes[i]] != best[classes[j]] {
+				return best[classes[i]] < best[classes[j]]
 			}
-			for _, c := range lat.classes {
-				if best[c]+1 >= dist[src] {
+			return classes[i] < classes[j]
+		})
+		if startReach != nil {
+			for _, c := range classes {
+				if startReach[c] {
+					dist[start] = min(dist[start], best[c]+1)
 					break
-				}
-				if d := lat.pivots[c][0]; d != src && !lat.ports(src, d).IsEmpty() {
-					dist[src] = best[c] + 1
-					changed = append(changed, src)
-					break
-				}
-			}
-		}
-		for len(changed) > 0 {
-			n := changed[0]
-			changed = changed[1:]
-			for _, ei := range rev[n] {
-				f := g.Edges[ei].From
-				if !isTarget(f) && dist[n]+1 < dist[f] {
-					dist[f] = dist[n] + 1
-					changed = append(changed, f)
 				}
 			}
 		}
@@ -198,27 +254,35 @@ func (g *Graph) Search(o Options) Result {
 				return
 			}
 		}
-		if lat := g.lat; lat != nil && g.Nodes[n].Kind == KindWorkload {
-			if !lat.isSource[n] {
-				return
+		if lat == nil || g.Nodes[n].Kind != KindWorkload {
+			return
+		}
+		if _, ok := lat.row[n]; !ok && (n != start || startReach == nil) {
+			return
+		}
+		for _, c := range classes {
+			if best[c] > left-1 {
+				break
 			}
-			for _, pc := range lat.classes {
-				ps := lat.pivots[pc]
-				if ps[0] != n && lat.ports(n, ps[0]).IsEmpty() {
+			if !reaches(n, c) {
+				continue
+			}
+			for _, d := range lat.pivots[c] {
+				if dist[d] > left-1 {
+					break
+				}
+				// From the internet, an exposed workload is reached
+				// directly: a detour through another adds nothing.
+				if d == n || onPath[d] || (fromInternet && lat.exposed[d]) {
 					continue
 				}
-				for _, d := range ps {
-					if d == n || onPath[d] || dist[d] > left-1 {
-						continue
-					}
-					if !step(g.lateralEdge(n, d), d) {
-						return
-					}
+				if !step(g.lateralEdge(n, d), d) {
+					return
 				}
 			}
 		}
 	}
-	if dist[start] < far {
+	if dist[start] < far && !isTarget(start) {
 		onPath[start] = true
 		nodes = []int{start}
 		for l := max(dist[start], 1); l <= o.MaxLength && !res.Truncated; l++ {
@@ -226,9 +290,15 @@ func (g *Graph) Search(o Options) Result {
 		}
 	}
 	res.Paths = minimal(res.Paths)
-	for _, p := range res.Paths {
+	for i := range res.Paths {
+		p := &res.Paths[i]
 		for _, ei := range p.Edges {
 			g.fillReach(&g.Edges[ei])
+		}
+		for _, ei := range g.out[p.Nodes[len(p.Nodes)-1]] {
+			if g.Edges[ei].Kind == EdgeImpact {
+				p.Impact = append(p.Impact, ei)
+			}
 		}
 	}
 	for i := range res.Paths {
@@ -332,27 +402,45 @@ func (g *Graph) Explain(p Path) string {
 	for i, ei := range p.Edges {
 		e := &g.Edges[ei]
 		fmt.Fprintf(&b, "  %d. [%s %s] %s\n", i+1, e.Kind, e.Technique, e.Text)
-		for _, ev := range e.Evidence {
-			line := "evidence: " + ev.Object
-			if ev.Field != "" {
-				line += " " + ev.Field
-			}
-			if ev.Detail != "" {
-				line += " (" + ev.Detail + ")"
-			}
-			fmt.Fprintf(&b, "     %s\n", line)
-			for _, f := range ev.Findings {
-				fmt.Fprintf(&b, "       finding: %s\n", f)
-			}
-		}
+		g.writeEvidence(&b, e)
 	}
 	if tn.Note != "" {
 		fmt.Fprintf(&b, "  impact: %s\n", tn.Note)
+	}
+	for _, ei := range p.Impact {
+		e := &g.Edges[ei]
+		fmt.Fprintf(&b, "  impact: %s [%s %s] %s\n", g.Nodes[e.To].Label, e.Kind, e.Technique, e.Text)
+		g.writeEvidence(&b, e)
 	}
 	if p.Fix >= 0 {
 		fmt.Fprintf(&b, "  fix: %s (closes %d path(s))\n", g.Edges[p.Fix].Fix, p.Closes)
 	}
 	return b.String()
+}
+
+func (g *Graph) writeEvidence(b *strings.Builder, e *Edge) {
+	for _, ev := range e.Evidence {
+		line := "evidence: " + ev.Object
+		if ev.Field != "" {
+			line += " " + ev.Field
+		}
+		if ev.Detail != "" {
+			line += " (" + ev.Detail + ")"
+		}
+		fmt.Fprintf(b, "     %s\n", line)
+		for _, f := range ev.Findings {
+			fmt.Fprintf(b, "       finding: %s\n", f)
+		}
+	}
+}
+
+// FromLabel names the node the paths start from: "the internet", or the
+// workload or account assumed compromised.
+func (res Result) FromLabel() string {
+	if res.From < 0 || res.From >= len(res.Graph.Nodes) || res.Graph.Nodes[res.From].Kind == KindInternet {
+		return "the internet"
+	}
+	return res.Graph.Nodes[res.From].Label
 }
 
 // CutText is a cut in one line: "remove X and N paths close".

@@ -15,10 +15,11 @@ import (
 var svgMu sync.Mutex
 
 // WriteSVG renders the paths in process (Graphviz compiled to
-// WebAssembly; no Graphviz install needed) as SVG.
-func WriteSVG(ctx context.Context, w io.Writer, res Result, paths []Path) error {
+// WebAssembly; no Graphviz install needed) as SVG; collapse as for
+// WriteDOT.
+func WriteSVG(ctx context.Context, w io.Writer, res Result, paths []Path, collapse bool) error {
 	var dot bytes.Buffer
-	if err := WriteDOT(&dot, res, paths); err != nil {
+	if err := WriteDOT(&dot, res, paths, collapse); err != nil {
 		return err
 	}
 	return RenderDOT(ctx, w, dot.Bytes())

@@ -81,7 +81,8 @@ func TestPathsDiagrams(t *testing.T) {
 }
 
 func TestPathsBadFlags(t *testing.T) {
-	for _, args := range [][]string{{tesla, "-o", "xml"}, {tesla, "--to", "moon"}, {tesla, "--from", "pod"}} {
+	for _, args := range [][]string{{tesla, "-o", "xml"}, {tesla, "--to", "moon"}, {tesla, "--from", "pod"},
+		{tesla, "--from", "sa:kube-system:nobody"}, {tesla, "--from", "10.0.0.0/8"}, {tesla, "--from", "kube-system/nothing"}} {
 		if code, _, _ := runPaths(t, args...); code != ExitInput {
 			t.Errorf("%v: exit %d, want %d", args, code, ExitInput)
 		}
@@ -121,5 +122,32 @@ func TestScanAttackPaths(t *testing.T) {
 	}
 	if code, _, errOut := run(t, "", "scan", tesla, "--attack-paths=maybe"); code != ExitInput || !strings.Contains(errOut, "auto, on or off") {
 		t.Errorf("--attack-paths=maybe: exit %d, %q", code, errOut)
+	}
+}
+
+// TestPathsFrom: --from a workload assumed compromised, and a
+// ServiceAccount whose token is assumed stolen.
+func TestPathsFrom(t *testing.T) {
+	for from, want := range map[string]string{
+		"kube-system/kubernetes-dashboard":            "deployment.apps/kubernetes-dashboard -n kube-system → ServiceAccount kube-system/kubernetes-dashboard → cluster-admin",
+		"kube-system/deployment/kubernetes-dashboard": "deployment.apps/kubernetes-dashboard -n kube-system → ServiceAccount kube-system/kubernetes-dashboard → cluster-admin",
+		"sa:kube-system:kubernetes-dashboard":         "ServiceAccount kube-system/kubernetes-dashboard → cluster-admin",
+	} {
+		code, out, errOut := runPaths(t, tesla, "--from", from, "--to", "cluster-admin")
+		if code != ExitOK {
+			t.Fatalf("--from %s: exit %d: %s", from, code, errOut)
+		}
+		if !strings.Contains(out, "\n  "+want+"\n") || strings.Contains(out, "Internet →") {
+			t.Errorf("--from %s: want %q in:\n%s", from, want, out)
+		}
+	}
+	// The miner reaches the dashboard over the network, like anyone.
+	code, out, _ := runPaths(t, tesla, "--from", "default/kube-metrics-helper", "--to", "cluster-admin")
+	if code != ExitOK || !strings.Contains(out, "\n  deployment.apps/kube-metrics-helper -n default → deployment.apps/kubernetes-dashboard -n kube-system → ServiceAccount kube-system/kubernetes-dashboard → cluster-admin\n") {
+		t.Errorf("from the miner: exit %d\n%s", code, out)
+	}
+	code, out, _ = runPaths(t, tesla, "--from", "sa:default:default", "--to", "cluster-admin")
+	if code != ExitOK || !strings.Contains(out, "No attack path from ServiceAccount default/default to a target.") {
+		t.Errorf("default/default may do nothing: exit %d\n%s", code, out)
 	}
 }
