@@ -12,6 +12,7 @@ import (
 	"github.com/palisade-sec/palisade/internal/attackpath"
 	"github.com/palisade-sec/palisade/internal/check"
 	"github.com/palisade-sec/palisade/internal/cluster"
+	"github.com/palisade-sec/palisade/internal/imagefacts"
 	"github.com/palisade-sec/palisade/internal/report"
 	"github.com/palisade-sec/palisade/internal/source"
 )
@@ -28,6 +29,10 @@ type reportOptions struct {
 	// attackPaths says when to search attack paths and mark the findings
 	// on them: auto, on or off ("" is off, for commands without the flag).
 	attackPaths string
+	// imageScan, when set (scan --images), scans the images the snapshot's
+	// workloads run before the checks judge them, and says what could not
+	// be scanned.
+	imageScan func(*cluster.Snapshot) (imagefacts.Lookup, []string)
 
 	// Set by validate.
 	failOnSeverity *check.Severity
@@ -90,7 +95,13 @@ func judgeAndReport(s *streams, o *reportOptions, in readInput) error {
 	if reg == nil {
 		reg = check.Default()
 	}
-	result := check.Run(snap, check.Options{Registry: reg, Config: o.config})
+	var images imagefacts.Lookup
+	if o.imageScan != nil {
+		var notices []string
+		images, notices = o.imageScan(snap)
+		in.notices = append(in.notices, notices...)
+	}
+	result := check.Run(snap, check.Options{Registry: reg, Config: o.config, Images: images})
 	var paths attackpath.Result
 	switch {
 	case o.attackPaths == "on" || o.attackPaths == "auto" && snap.Len() <= autoAttackPathObjects:

@@ -78,6 +78,6 @@ vector, the defence it breaks, where it is in your files and how to fix it.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newScanCommand(s), newNodeCommand(s), newChecksCommand(s), newRBACCommand(s), newNetpolCommand(s), newPathsCommand(s), newAuditCommand(s), newWebhookCommand(s), newPolicyCommand(s))
+	root.AddCommand(newScanCommand(s), newNodeCommand(s), newChecksCommand(s), newRBACCommand(s), newNetpolCommand(s), newPathsCommand(s), newAuditCommand(s), newWebhookCommand(s), newPolicyCommand(s), newImageCommand(s), newDBCommand(s))
 	return root
 }

@@ -1,12 +1,16 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/palisade-sec/palisade/internal/check"
+	"github.com/palisade-sec/palisade/internal/cluster"
+	"github.com/palisade-sec/palisade/internal/imagefacts"
+	"github.com/palisade-sec/palisade/internal/imagescan"
 
 	_ "github.com/palisade-sec/palisade/internal/checks" // registers every check
 )
@@ -14,6 +18,8 @@ import (
 type scanOptions struct {
 	input inputOptions
 	reportOptions
+	scanImages bool
+	images     imageScanOptions
 }
 
 func newScanCommand(s *streams) *cobra.Command {
@@ -69,6 +75,8 @@ result is partial).`,
 	o.input.addFlags(cmd.Flags(), "scan")
 	o.addFlags(cmd.Flags())
 	o.addAttackPathFlag(cmd.Flags())
+	cmd.Flags().BoolVar(&o.scanImages, "images", false, "also scan every distinct image the workloads run: packages, vulnerabilities (palisade db), end-of-life base OS, where its tag points now and, with --key or --trusted-root, signatures")
+	o.images.addFlags(cmd.Flags())
 	return cmd
 }
 
@@ -81,12 +89,48 @@ func (o *scanOptions) run(cmd *cobra.Command, s *streams, args []string) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
+	if !o.scanImages {
+		for _, name := range imageScanFlags {
+			if cmd.Flags().Changed(name) {
+				return &exitError{ExitInput, fmt.Errorf("--%s applies to image scanning: add --images", name)}
+			}
+		}
+	}
+	if o.scanImages {
+		progress := s.err
+		if !isTerminal(s.err) {
+			progress = nil
+		}
+		scanner, notices, closeDB, err := o.images.build(s.err, progress, imagescan.RegistryLoader(o.images.imageOptions()))
+		if err != nil {
+			return err
+		}
+		defer closeDB()
+		o.imageScan = func(snap *cluster.Snapshot) (imagefacts.Lookup, []string) {
+			uses := imagescan.ImagesOf(snap)
+			refs := make([]string, len(uses))
+			for i, u := range uses {
+				refs[i] = u.Image
+			}
+			set := scanner.ScanAll(cmd.Context(), refs)
+			for _, u := range uses {
+				if f := set[u.Image]; f != nil && f.Err != "" {
+					notices = append(notices, fmt.Sprintf("image %s (run by %d workload(s), first %s): %s", u.Image, len(u.Workloads), u.Workloads[0], f.Err))
+				}
+			}
+			return set, notices
+		}
+	}
 	in, err := o.input.read(cmd.Context(), s, args)
 	if err != nil {
 		return err
 	}
 	return judgeAndReport(s, &o.reportOptions, in)
 }
+
+// imageScanFlags are the flags that only mean something with --images.
+var imageScanFlags = []string{"platform", "db", "skip-vulns", "key", "trusted-root", "certificate-identity",
+	"certificate-identity-regexp", "certificate-oidc-issuer", "insecure-registry", "image-workers"}
 
 // loadConfig reads the named config file, or ./.palisade.yaml when present.
 func loadConfig(path string) (*check.Config, error) {

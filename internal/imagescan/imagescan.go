@@ -87,8 +87,8 @@ func (s *Scanner) Scan(ctx context.Context, image string) *imagefacts.Facts {
 			f.Inventory = inv
 			f.Digest = inv.Digest
 		}
-		if s.opts.ResolveTags && hasTag(image) {
-			d, err := s.opts.Loader.ResolveDigest(ctx, image)
+		if tag := tagRef(image); s.opts.ResolveTags && tag != "" {
+			d, err := s.opts.Loader.ResolveDigest(ctx, tag)
 			if err != nil {
 				errs = append(errs, "resolving the tag: "+err.Error())
 			}
@@ -176,14 +176,19 @@ func ImagesOf(snap *cluster.Snapshot) []Use {
 	return out
 }
 
-// hasTag reports whether a reference follows a tag (explicit or the
-// implied "latest"), which a registry can be asked to resolve.
-func hasTag(image string) bool {
+// tagRef is the reference's repository and tag without its digest
+// ("app:1.4" of "app:1.4@sha256:..."), which a registry can be asked to
+// resolve; the implied "latest" of a reference with neither; "" for a
+// reference with a digest only.
+func tagRef(image string) string {
 	ref, err := imageref.Parse(image)
-	if err != nil {
-		return false
+	switch {
+	case err != nil || ref.Tag == "" && ref.Digest != "":
+		return ""
+	case ref.Tag == "":
+		return ref.Repository() + ":latest"
 	}
-	return ref.Tag != "" || ref.Digest == ""
+	return ref.Repository() + ":" + ref.Tag
 }
 
 // digestRef is the repository of image at digest ("repo@sha256:..."), or

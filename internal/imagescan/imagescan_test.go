@@ -110,7 +110,7 @@ func TestScanAll(t *testing.T) {
 			web:    {Digest: digestB, Packages: []imagefacts.Package{{Name: "zlib1g"}, {Name: "libssl3", Version: "3.0.1"}}},
 			pinned: {Digest: digestA},
 		},
-		resolved: map[string]string{web: digestB, pinned: digestB},
+		resolved: map[string]string{web: digestB, "registry.example/shop/api:2.0": digestB}, // the tag, without the pinned digest
 		calls:    map[string]int{},
 	}
 	verifier := &fakeVerifier{}
