@@ -16,6 +16,7 @@ import (
 	"github.com/palisade-sec/palisade/internal/image/imagetest"
 	"github.com/palisade-sec/palisade/internal/imagefacts"
 	"github.com/palisade-sec/palisade/internal/imagesig/sigtest"
+	"github.com/palisade-sec/palisade/internal/report"
 )
 
 // An advisory for the openssl of imagetest.Debian12 (libssl3
@@ -183,10 +184,20 @@ spec:
 		t.Fatalf("exit %d\n%s", code, errOut)
 	}
 	var rep struct {
-		Findings []check.Finding `json:"findings"`
+		Findings []check.Finding      `json:"findings"`
+		Images   []report.ImageReport `json:"images"`
 	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
+	}
+	if len(rep.Images) != 2 {
+		t.Fatalf("JSON report lists %d images, want 2", len(rep.Images))
+	}
+	for _, img := range rep.Images {
+		if len(img.Workloads) != 1 || img.Workloads[0] != "deployment.apps/app -n shop" || img.Packages != 6 ||
+			len(img.Vulnerabilities) != 1 || img.Vulnerabilities[0].PackageName != "libssl3" || img.Vulnerabilities[0].Layer != "#1 ADD rootfs.tar.xz /" {
+			t.Errorf("image report %+v", img)
+		}
 	}
 	got := map[string][]string{}
 	for _, f := range rep.Findings {

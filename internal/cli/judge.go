@@ -32,7 +32,7 @@ type reportOptions struct {
 	// imageScan, when set (scan --images), scans the images the snapshot's
 	// workloads run before the checks judge them, and says what could not
 	// be scanned.
-	imageScan func(*cluster.Snapshot) (imagefacts.Lookup, []string)
+	imageScan func(*cluster.Snapshot) (imagefacts.Lookup, []report.ImageReport, []string)
 
 	// Set by validate.
 	failOnSeverity *check.Severity
@@ -96,9 +96,10 @@ func judgeAndReport(s *streams, o *reportOptions, in readInput) error {
 		reg = check.Default()
 	}
 	var images imagefacts.Lookup
+	var imageReports []report.ImageReport
 	if o.imageScan != nil {
 		var notices []string
-		images, notices = o.imageScan(snap)
+		images, imageReports, notices = o.imageScan(snap)
 		in.notices = append(in.notices, notices...)
 	}
 	result := check.Run(snap, check.Options{Registry: reg, Config: o.config, Images: images})
@@ -120,6 +121,7 @@ func judgeAndReport(s *streams, o *reportOptions, in readInput) error {
 		InputErrors:    inputErrors,
 		Notices:        in.notices,
 		ExpiredWaivers: result.ExpiredWaivers,
+		Images:         imageReports,
 	}
 	for _, out := range o.resolved {
 		if out.format == "html" && rep.AttackPaths == nil {

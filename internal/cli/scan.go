@@ -3,6 +3,8 @@ package cli
 import (
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -11,6 +13,7 @@ import (
 	"github.com/palisade-sec/palisade/internal/cluster"
 	"github.com/palisade-sec/palisade/internal/imagefacts"
 	"github.com/palisade-sec/palisade/internal/imagescan"
+	"github.com/palisade-sec/palisade/internal/report"
 
 	_ "github.com/palisade-sec/palisade/internal/checks" // registers every check
 )
@@ -106,19 +109,22 @@ func (o *scanOptions) run(cmd *cobra.Command, s *streams, args []string) error {
 			return err
 		}
 		defer closeDB()
-		o.imageScan = func(snap *cluster.Snapshot) (imagefacts.Lookup, []string) {
+		o.imageScan = func(snap *cluster.Snapshot) (imagefacts.Lookup, []report.ImageReport, []string) {
 			uses := imagescan.ImagesOf(snap)
 			refs := make([]string, len(uses))
 			for i, u := range uses {
 				refs[i] = u.Image
 			}
 			set := scanner.ScanAll(cmd.Context(), refs)
+			reports := make([]report.ImageReport, 0, len(uses))
 			for _, u := range uses {
-				if f := set[u.Image]; f != nil && f.Err != "" {
-					notices = append(notices, fmt.Sprintf("image %s (run by %d workload(s), first %s): %s", u.Image, len(u.Workloads), u.Workloads[0], f.Err))
+				f := set[u.Image]
+				if f.Err != "" {
+					notices = append(notices, fmt.Sprintf("image %s (run by %s): %s", u.Image, workloadList(u.Workloads), f.Err))
 				}
+				reports = append(reports, imageReport(f, u.Workloads))
 			}
-			return set, notices
+			return set, reports, notices
 		}
 	}
 	in, err := o.input.read(cmd.Context(), s, args)
@@ -126,6 +132,37 @@ func (o *scanOptions) run(cmd *cobra.Command, s *streams, args []string) error {
 		return err
 	}
 	return judgeAndReport(s, &o.reportOptions, in)
+}
+
+// imageReport is what the JSON report says of one scanned image.
+func imageReport(f *imagefacts.Facts, workloads []cluster.ObjectID) report.ImageReport {
+	r := report.ImageReport{Image: f.Image, Digest: f.Digest, ResolvedDigest: f.ResolvedDigest,
+		Signature: f.Signature, Error: f.Err, Vulnerabilities: []report.ImageVuln{}}
+	for _, w := range workloads {
+		r.Workloads = append(r.Workloads, w.String())
+	}
+	if inv := f.Inventory; inv != nil {
+		r.OS, r.Packages = &inv.OS, len(inv.Packages)
+		for _, v := range f.Vulns {
+			p := inv.Packages[v.Package]
+			r.Vulnerabilities = append(r.Vulnerabilities, report.ImageVuln{Vuln: v, PackageName: p.Name, PackageType: p.Type, PURL: p.PURL, Layer: layerLabel(inv, p.Layer)})
+		}
+		slices.SortStableFunc(r.Vulnerabilities, func(a, b report.ImageVuln) int { return severityRank(b.Severity) - severityRank(a.Severity) })
+	}
+	return r
+}
+
+// workloadList names the first workloads running an image.
+func workloadList(ids []cluster.ObjectID) string {
+	var names []string
+	for i, id := range ids {
+		if i == 3 {
+			names = append(names, fmt.Sprintf("and %d more", len(ids)-3))
+			break
+		}
+		names = append(names, id.String())
+	}
+	return strings.Join(names, ", ")
 }
 
 // imageScanFlags are the flags that only mean something with --images.

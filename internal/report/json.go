@@ -29,6 +29,8 @@ type jsonReport struct {
 	Notices        []string              `json:"notices"`
 	ExpiredWaivers []check.ExpiredWaiver `json:"expiredWaivers"`
 	Checks         []check.Metadata      `json:"checks"`
+	// Images is present only when images were scanned (scan --images).
+	Images []ImageReport `json:"images,omitempty"`
 }
 
 // writeJSON writes the documented schema (jsonReport) indented by two
@@ -51,6 +53,12 @@ func writeJSON(w io.Writer, r *Report) error {
 		{"notices", nonNil(r.Notices)},
 		{"expiredWaivers", nonNil(r.ExpiredWaivers)},
 		{"checks", nonNil(r.Checks)},
+	}
+	if r.Images != nil {
+		fields = append(fields, struct {
+			key   string
+			value any
+		}{"images", r.Images})
 	}
 	bw.WriteString("{\n")
 	for i, f := range fields {

@@ -5,6 +5,7 @@ package report
 import (
 	"fmt"
 	"github.com/palisade-sec/palisade/internal/attackpath"
+	"github.com/palisade-sec/palisade/internal/imagefacts"
 	"io"
 	"sort"
 	"strings"
@@ -41,6 +42,37 @@ type Report struct {
 	// AttackPaths are the attack paths with their diagrams, for the HTML
 	// report's "Attack paths" section; nil when they were not searched.
 	AttackPaths *attackpath.HTMLView
+	// Images are the images a scan --images scanned, with the workloads
+	// that run each; nil when images were not scanned.
+	Images []ImageReport
+}
+
+// ImageReport is one scanned image in the JSON report: what the scan
+// learned about it, without the package list (palisade image -o
+// cyclonedx writes that), and the workloads that run it.
+type ImageReport struct {
+	Image string `json:"image"`
+	// Workloads name the objects whose containers run the image
+	// ("deployment.apps/web -n shop").
+	Workloads      []string              `json:"workloads"`
+	Digest         string                `json:"digest,omitempty"`
+	ResolvedDigest string                `json:"resolvedDigest,omitempty"`
+	OS             *imagefacts.OSRelease `json:"os,omitempty"`
+	Packages       int                   `json:"packages"`
+	// Vulnerabilities are every advisory matched, most severe first.
+	Vulnerabilities []ImageVuln           `json:"vulnerabilities"`
+	Signature       *imagefacts.Signature `json:"signature,omitempty"`
+	Error           string                `json:"error,omitempty"`
+}
+
+// ImageVuln is a vulnerability with the affected package named and the
+// build step of the layer that added it.
+type ImageVuln struct {
+	imagefacts.Vuln
+	PackageName string `json:"packageName"`
+	PackageType string `json:"packageType"`
+	PURL        string `json:"purl,omitempty"`
+	Layer       string `json:"layer,omitempty"`
 }
 
 // ToolInfo names the program that wrote the report.

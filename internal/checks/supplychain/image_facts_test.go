@@ -71,7 +71,7 @@ func TestVulnerableImage(t *testing.T) {
 		{name: "images not scanned", pod: twoContainerPod},
 		{name: "critical with a fix", pod: twoContainerPod, images: imagefacts.Set{
 			web: {Image: web, Inventory: inventory(imagefacts.OSRelease{}, "libssl3", "zlib1g"), Vulns: []imagefacts.Vuln{critFixed, critUnfixed, highFixed}},
-		}, wants: []want{{"spec.containers[0].image", []string{`container "web"`, "1 critical vulnerability with a fix released", "CVE-2026-1000 (DSA-9000-1) in libssl3 1.0-1 (fixed in 1.0-2)"}}}},
+		}, wants: []want{{"spec.containers[0].image", []string{`container "web"`, "1 critical vulnerability with a fix released", "CVE-2026-1000 (DSA-9000-1) in libssl3 1.0-1 from layer 1 (fixed in 1.0-2)"}}}},
 		{name: "critical without a fix and high with one", pod: twoContainerPod, images: imagefacts.Set{
 			web: {Image: web, Inventory: inventory(imagefacts.OSRelease{}, "libssl3", "zlib1g"), Vulns: []imagefacts.Vuln{critUnfixed, highFixed}},
 		}},

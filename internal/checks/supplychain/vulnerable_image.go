@@ -56,11 +56,15 @@ func describeVulns(f *imagefacts.Facts, vulns []imagefacts.Vuln) string {
 			parts = append(parts, fmt.Sprintf("and %d more (palisade image %s lists them)", len(vulns)-shownVulns, f.Image))
 			break
 		}
-		pkg := "a package"
+		pkg, layer := "a package", ""
 		if f.Inventory != nil && v.Package >= 0 && v.Package < len(f.Inventory.Packages) {
-			pkg = f.Inventory.Packages[v.Package].Name
+			p := f.Inventory.Packages[v.Package]
+			pkg = p.Name
+			if p.Layer >= 0 {
+				layer = fmt.Sprintf(" from layer %d", p.Layer+1)
+			}
 		}
-		parts = append(parts, fmt.Sprintf("%s in %s %s (fixed in %s)", vulnName(v), pkg, v.Installed, v.Fixed))
+		parts = append(parts, fmt.Sprintf("%s in %s %s%s (fixed in %s)", vulnName(v), pkg, v.Installed, layer, v.Fixed))
 	}
 	return strings.Join(parts, ", ")
 }
