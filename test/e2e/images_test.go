@@ -103,7 +103,7 @@ func TestLiveScanImages(t *testing.T) {
 		t.Fatalf("scan --cluster --images: exit %d\n%s", code, stderr.String())
 	}
 	var rep struct {
-		Findings []check.Finding     `json:"findings"`
+		Findings []check.Finding      `json:"findings"`
 		Images   []report.ImageReport `json:"images"`
 	}
 	must(t, "report", json.Unmarshal(stdout.Bytes(), &rep))
