@@ -4,7 +4,9 @@
 #   1. hack/benchscan: builds palisade, scans generated clusters end to end
 #      and prints wall time, objects/s, peak RSS and findings per size;
 #   2. go test -bench over internal/synth: decode, scan and checks alone;
-#   3. the RBAC, NetworkPolicy and audit engines' own benchmarks;
+#   3. the RBAC, NetworkPolicy, audit, admission, attack-path and image
+#      benchmarks (image: SBOM + matching of a 300 MiB, 2,000-package image
+#      against 100k advisories, target < 5 s and < 500 MiB);
 #   4. a live scan of 10k objects in a real kube-apiserver (test/e2e).
 #
 # Environment:
@@ -56,6 +58,15 @@ echo "== admission review (internal/admission)"
 "$go" test -run '^$' -bench ReviewDeployment -benchtime "${BENCH_TIME:-1s}" -benchmem ./internal/admission/
 echo "== attack paths: graph build and search (internal/attackpath)"
 "$go" test "${short[@]}" -run '^$' -bench BuildAndSearch -benchtime 1x ./internal/attackpath/
+# A generated Debian 12 image of ~300 MiB with 2,000 dpkg packages, read
+# from an OCI layout, inventoried, matched against 100k generated advisories
+# and written as CycloneDX (peak RSS includes building the fixtures).
+echo "== image scan: inventory + matching + SBOM (internal/imagescan)"
+"$go" test -run '^$' -bench ImagePipeline -benchtime 3x -timeout 20m ./internal/imagescan/ 2>&1 | grep -v '^20[0-9][0-9]/'
+echo "== palisade image as a user runs it: wall time and the process's peak RSS (hack/benchimage)"
+"$go" run ./hack/benchimage -runs "${BENCH_RUNS:-1}" 2>&1 | grep -v '^20[0-9][0-9]/'
+echo "== vulnerability store: import of 100k advisories, matching (internal/vulndb)"
+"$go" test -run '^$' -bench . -benchtime 1x -timeout 20m ./internal/vulndb/
 
 # Live scan of a generated 10k-object cluster loaded into a real
 # kube-apiserver (test/e2e): objects/s, the scan's own CPU seconds (the API
