@@ -23,6 +23,8 @@ import (
 
 	"github.com/palisade-sec/palisade/internal/image/imagetest"
 	"github.com/palisade-sec/palisade/internal/vulndb/vulndbtest"
+
+	"github.com/palisade-sec/palisade/internal/benchmem"
 )
 
 func main() {
@@ -96,7 +98,7 @@ func run(packages int, size int64, advisories, runs int) error {
 			return fmt.Errorf("the SBOM does not decode: %w", err)
 		}
 		fmt.Printf("run %d: palisade image (%d MiB, %d packages, %d advisories): %.2f s, %d components, %d vulnerabilities, peak RSS %d MiB\n",
-			i, size>>20, packages, advisories, wall.Seconds(), len(bom.Components), len(bom.Vulnerabilities), maxRSS(cmd.ProcessState)>>20)
+			i, size>>20, packages, advisories, wall.Seconds(), len(bom.Components), len(bom.Vulnerabilities), benchmem.MaxRSS(cmd.ProcessState)>>20)
 	}
 	return nil
 }

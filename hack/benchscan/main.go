@@ -25,6 +25,8 @@ import (
 	"time"
 
 	"github.com/palisade-sec/palisade/internal/synth"
+
+	"github.com/palisade-sec/palisade/internal/benchmem"
 )
 
 // The target of the performance issue, for the largest cluster.
@@ -210,7 +212,7 @@ func scan(bin, dir, file string, n int) (result, error) {
 		return result{}, fmt.Errorf("running %s: %w", bin, err)
 	}
 	ps := cmd.ProcessState
-	r := result{objects: n, wall: wall, cpu: ps.UserTime() + ps.SystemTime(), rss: maxRSS(ps), exit: ps.ExitCode()}
+	r := result{objects: n, wall: wall, cpu: ps.UserTime() + ps.SystemTime(), rss: benchmem.MaxRSS(ps), exit: ps.ExitCode()}
 	if r.exit != 0 {
 		// Exit 1 needs --fail-on, which is not given; exit 2 means input
 		// the generator should never write. Show it, and go on.

@@ -93,7 +93,7 @@ func (o *imageOptions) run(cmd *cobra.Command, s *streams, args []string) error 
 	}
 	if o.failOn != "" {
 		sev := imagefacts.Severity(strings.ToUpper(o.failOn))
-		if severityRank(sev) <= severityRank(imagefacts.SeverityUnknown) {
+		if sev.Rank() <= imagefacts.SeverityUnknown.Rank() {
 			return &exitError{ExitInput, fmt.Errorf("--fail-on %q: want low, medium, high or critical", o.failOn)}
 		}
 		o.failOnSeverity = sev
@@ -160,7 +160,7 @@ func (o *imageOptions) run(cmd *cobra.Command, s *streams, args []string) error 
 	if o.failOnSeverity != "" {
 		n := 0
 		for _, v := range facts.Vulns {
-			if severityRank(v.Severity) >= severityRank(o.failOnSeverity) {
+			if v.Severity.Rank() >= o.failOnSeverity.Rank() {
 				n++
 			}
 		}
@@ -182,21 +182,6 @@ func pluralWord(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-// severityRank orders advisory severities, unknown lowest.
-func severityRank(s imagefacts.Severity) int {
-	switch s {
-	case imagefacts.SeverityCritical:
-		return 4
-	case imagefacts.SeverityHigh:
-		return 3
-	case imagefacts.SeverityMedium:
-		return 2
-	case imagefacts.SeverityLow:
-		return 1
-	}
-	return 0
 }
 
 // writeImageTable writes the image's summary, then its vulnerabilities
@@ -237,7 +222,7 @@ func writeImageTable(w io.Writer, f *imagefacts.Facts, all bool) error {
 		counts[imagefacts.SeverityLow], counts[imagefacts.SeverityUnknown])
 
 	vulns := slices.Clone(f.Vulns)
-	slices.SortStableFunc(vulns, func(a, b imagefacts.Vuln) int { return severityRank(b.Severity) - severityRank(a.Severity) })
+	slices.SortStableFunc(vulns, func(a, b imagefacts.Vuln) int { return b.Severity.Rank() - a.Severity.Rank() })
 	if len(vulns) > 0 {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "SEVERITY\tID\tPACKAGE\tINSTALLED\tFIXED\tLAYER\tSOURCE")

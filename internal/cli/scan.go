@@ -147,7 +147,7 @@ func imageReport(f *imagefacts.Facts, workloads []cluster.ObjectID) report.Image
 			p := inv.Packages[v.Package]
 			r.Vulnerabilities = append(r.Vulnerabilities, report.ImageVuln{Vuln: v, PackageName: p.Name, PackageType: p.Type, PURL: p.PURL, Layer: layerLabel(inv, p.Layer)})
 		}
-		slices.SortStableFunc(r.Vulnerabilities, func(a, b report.ImageVuln) int { return severityRank(b.Severity) - severityRank(a.Severity) })
+		slices.SortStableFunc(r.Vulnerabilities, func(a, b report.ImageVuln) int { return b.Severity.Rank() - a.Severity.Rank() })
 	}
 	return r
 }

@@ -3,13 +3,10 @@ package image
 import (
 	"context"
 	"io"
-	"os"
 	"runtime"
-	"strconv"
-	"strings"
 	"testing"
-	"time"
 
+	"github.com/palisade-sec/palisade/internal/benchmem"
 	"github.com/palisade-sec/palisade/internal/image/imagetest"
 )
 
@@ -45,26 +42,7 @@ func BenchmarkInventoryLarge(b *testing.B) {
 	}
 	runtime.GC()
 
-	var peakHeap uint64
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		var ms runtime.MemStats
-		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapInuse > peakHeap {
-				peakHeap = ms.HeapInuse
-			}
-			select {
-			case <-stop:
-				return
-			default:
-				runtime.Gosched()
-				sleepBrief()
-			}
-		}
-	}()
+	stopHeap := benchmem.HeapPeak()
 
 	b.SetBytes(size)
 	b.ResetTimer()
@@ -87,8 +65,7 @@ func BenchmarkInventoryLarge(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	close(stop)
-	<-done
+	peakHeap := stopHeap()
 	if pkgs != want {
 		b.Fatalf("found %d packages, want %d", pkgs, want)
 	}
@@ -97,29 +74,8 @@ func BenchmarkInventoryLarge(b *testing.B) {
 		b.Fatalf("%d packages attributed to the last layer, want %d", top, want-want*3/4)
 	}
 	b.ReportMetric(float64(pkgs), "packages")
-	b.ReportMetric(float64(peakHeap)/(1<<20), "peak-heap-MiB")
-	if rss := peakRSS(); rss > 0 {
-		b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MiB")
+	b.ReportMetric(benchmem.MiB(peakHeap), "peak-heap-MiB")
+	if rss := benchmem.PeakRSS(); rss > 0 {
+		b.ReportMetric(benchmem.MiB(rss), "peak-RSS-MiB")
 	}
 }
-
-// peakRSS returns the process's peak resident set size in bytes, from
-// /proc/self/status; 0 when unavailable.
-func peakRSS() int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			f := strings.Fields(rest)
-			if len(f) >= 1 {
-				kb, _ := strconv.ParseInt(f[0], 10, 64)
-				return kb << 10
-			}
-		}
-	}
-	return 0
-}
-
-func sleepBrief() { time.Sleep(5 * time.Millisecond) }

@@ -92,6 +92,22 @@ const (
 	SeverityUnknown  Severity = "UNKNOWN"
 )
 
+// Rank orders severities for comparison: 4 for critical down to 1 for low,
+// and 0 for unknown or anything else.
+func (s Severity) Rank() int {
+	switch s {
+	case SeverityCritical:
+		return 4
+	case SeverityHigh:
+		return 3
+	case SeverityMedium:
+		return 2
+	case SeverityLow:
+		return 1
+	}
+	return 0
+}
+
 // Vuln is one advisory that affects one package of an image.
 type Vuln struct {
 	// ID is the advisory id ("DSA-5532-1", "GHSA-...", "CVE-2023-4863");

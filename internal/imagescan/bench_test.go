@@ -6,15 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
-	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 
+	"github.com/palisade-sec/palisade/internal/benchmem"
 	"github.com/palisade-sec/palisade/internal/image"
 	"github.com/palisade-sec/palisade/internal/image/imagetest"
 	"github.com/palisade-sec/palisade/internal/sbom"
@@ -68,24 +65,7 @@ func BenchmarkImagePipeline(b *testing.B) {
 	scanner := New(Options{Loader: FileLoader(image.Source{OCILayout: lay}, image.Options{}), Matcher: store})
 	runtime.GC()
 
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		var ms runtime.MemStats
-		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapInuse > peak.Load() {
-				peak.Store(ms.HeapInuse)
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(5 * time.Millisecond):
-			}
-		}
-	}()
+	stop := benchmem.HeapPeak()
 	var pkgs, vulns int
 	for b.Loop() {
 		f := scanner.Scan(context.Background(), "bench")
@@ -98,32 +78,14 @@ func BenchmarkImagePipeline(b *testing.B) {
 		pkgs, vulns = len(f.Inventory.Packages), len(f.Vulns)
 	}
 	b.StopTimer()
-	close(stop)
-	<-done
+	peak := stop()
 	if vulns == 0 {
 		b.Fatal("no vulnerabilities matched: the generated advisories and image no longer line up")
 	}
 	b.ReportMetric(float64(pkgs), "packages")
 	b.ReportMetric(float64(vulns), "vulns")
-	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
-	if rss := peakRSS(); rss > 0 {
-		b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MiB")
+	b.ReportMetric(benchmem.MiB(peak), "peak-heap-MiB")
+	if rss := benchmem.PeakRSS(); rss > 0 {
+		b.ReportMetric(benchmem.MiB(rss), "peak-RSS-MiB")
 	}
-}
-
-// peakRSS is the process's peak resident set size in bytes (VmHWM), or 0.
-func peakRSS() int64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			if f := strings.Fields(rest); len(f) > 0 {
-				kb, _ := strconv.ParseInt(f[0], 10, 64)
-				return kb << 10
-			}
-		}
-	}
-	return 0
 }

@@ -4,11 +4,9 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
-	"runtime/metrics"
-	"sync/atomic"
 	"testing"
-	"time"
 
+	"github.com/palisade-sec/palisade/internal/benchmem"
 	"github.com/palisade-sec/palisade/internal/imagefacts"
 	"github.com/palisade-sec/palisade/internal/vulndb/vulndbtest"
 )
@@ -22,40 +20,6 @@ func benchRecords() int {
 	return 100_000
 }
 
-// heapPeak samples the live heap every millisecond until stopped, and
-// returns the highest value seen.
-func heapPeak() (stop func() uint64) {
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	read := func() {
-		metrics.Read(sample)
-		if v := sample[0].Value.Uint64(); v > peak.Load() {
-			peak.Store(v)
-		}
-	}
-	go func() {
-		defer close(finished)
-		t := time.NewTicker(time.Millisecond)
-		defer t.Stop()
-		for {
-			read()
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return func() uint64 {
-		close(done)
-		<-finished
-		read()
-		return peak.Load()
-	}
-}
-
 func BenchmarkImport(b *testing.B) {
 	n := benchRecords()
 	zipPath := filepath.Join(b.TempDir(), "all.zip")
@@ -63,7 +27,7 @@ func BenchmarkImport(b *testing.B) {
 		b.Fatal(err)
 	}
 	runtime.GC()
-	stop := heapPeak()
+	stop := benchmem.HeapPeak()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -105,7 +69,7 @@ func BenchmarkMatch(b *testing.B) {
 	}
 	defer s.Close()
 	runtime.GC()
-	stop := heapPeak()
+	stop := benchmem.HeapPeak()
 	b.ReportAllocs()
 	b.ResetTimer()
 	var vulns []imagefacts.Vuln

@@ -103,8 +103,8 @@ func (s *Store) Match(pkgs []imagefacts.Package) ([]imagefacts.Vuln, error) {
 		if a.Package != b.Package {
 			return a.Package < b.Package
 		}
-		if ra, rb := severityRank(a.Severity), severityRank(b.Severity); ra != rb {
-			return ra < rb
+		if ra, rb := a.Severity.Rank(), b.Severity.Rank(); ra != rb {
+			return ra > rb // most severe first
 		}
 		return a.ID < b.ID
 	})
@@ -315,20 +315,6 @@ func nextFixed(events []event) string {
 		}
 	}
 	return ""
-}
-
-func severityRank(s imagefacts.Severity) int {
-	switch s {
-	case imagefacts.SeverityCritical:
-		return 0
-	case imagefacts.SeverityHigh:
-		return 1
-	case imagefacts.SeverityMedium:
-		return 2
-	case imagefacts.SeverityLow:
-		return 3
-	}
-	return 4
 }
 
 // severity of a hit: from the CVSS score, else the affected entry's own

@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package benchmem
 
 import (
 	"os"
@@ -8,9 +8,9 @@ import (
 	"syscall"
 )
 
-// maxRSS is the peak resident set size of a finished process, in bytes, or
+// MaxRSS is the peak resident set size of a finished process, in bytes, or
 // -1 when unknown.
-func maxRSS(ps *os.ProcessState) int64 {
+func MaxRSS(ps *os.ProcessState) int64 {
 	ru, ok := ps.SysUsage().(*syscall.Rusage)
 	if !ok || ru == nil {
 		return -1
