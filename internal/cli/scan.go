@@ -59,6 +59,14 @@ finding is reported once, not once per replica. A kind that cannot be listed
 other kind is still scanned. Findings name the cluster and the object's
 resourceVersion instead of a file. PATH and --cluster cannot be combined.
 
+--images also scans every distinct image the workloads name, each once:
+its packages and their known vulnerabilities (from the offline database
+'palisade db' keeps), its base OS's end of life, the digest its tag names
+now (a pinned digest, or a live Pod's status, that differs is reported) and,
+with --key or --trusted-root, its cosign signatures. Only the registries the
+images name are contacted. The JSON report then lists each image with the
+workloads that run it.
+
 Exit status: 0 when no finding at or above --fail-on remains (the default is
 never to fail), 1 when one does, 2 on a usage error, a cluster that cannot be
 reached, or input that could not be read — a file that does not parse, a kind
@@ -72,7 +80,8 @@ result is partial).`,
   palisade scan ./k8s --fail-on high
   palisade scan --cluster                           # current kubeconfig context, all namespaces
   palisade scan --cluster --context prod -n shop    # one namespace of another context
-  palisade scan --cluster --kubeconfig ./kubeconfig --qps 20 --burst 40 --request-timeout 1m -o json`,
+  palisade scan --cluster --kubeconfig ./kubeconfig --qps 20 --burst 40 --request-timeout 1m -o json
+  palisade scan --cluster --images --key cosign.pub --fail-on critical   # and every image the workloads run`,
 		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd, s, args) },
 	}
 	o.input.addFlags(cmd.Flags(), "scan")
