@@ -22,24 +22,37 @@ func FindingID(f *check.Finding) string {
 // evidence's checks on the evidence's object. Suppressed findings are
 // cited too (the weakness is there; a waiver only accepts it).
 func (g *Graph) Cite(findings []check.Finding) {
-	byObject := map[string][]int{}
+	c := &citations{findings: findings, byObject: map[string][]int{}}
 	for i := range findings {
 		o := findings[i].Object.String()
-		byObject[o] = append(byObject[o], i)
+		c.byObject[o] = append(c.byObject[o], i)
 	}
+	// The edges whose words are not written yet are cited when they are
+	// (Graph.fill).
+	g.cited = c
 	for ei := range g.Edges {
 		for vi := range g.Edges[ei].Evidence {
-			ev := &g.Edges[ei].Evidence[vi]
-			ev.Findings = nil
-			for _, fi := range byObject[ev.Object] {
-				f := &findings[fi]
-				if !citedBy(ev.checks, f.CheckID) {
-					continue
-				}
-				if id := FindingID(f); !slices.Contains(ev.Findings, id) {
-					ev.Findings = append(ev.Findings, id)
-				}
-			}
+			c.cite(&g.Edges[ei].Evidence[vi])
+		}
+	}
+}
+
+// citations are the findings of a scan by object.
+type citations struct {
+	findings []check.Finding
+	byObject map[string][]int
+}
+
+// cite sets the Findings of one evidence.
+func (c *citations) cite(ev *Evidence) {
+	ev.Findings = nil
+	for _, fi := range c.byObject[ev.Object] {
+		f := &c.findings[fi]
+		if !citedBy(ev.checks, f.CheckID) {
+			continue
+		}
+		if id := FindingID(f); !slices.Contains(ev.Findings, id) {
+			ev.Findings = append(ev.Findings, id)
 		}
 	}
 }

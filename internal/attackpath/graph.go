@@ -200,10 +200,12 @@ type Edge struct {
 	// Fix says what removes the edge.
 	Fix string `json:"fix"`
 
-	// src and dst are the pods of a reaches edge, ports the ports open
-	// between them: its words are written on demand (fillReach).
+	// src and dst are the pods of a reaches edge: its words are written
+	// on demand (fillReach). src is also the workload of a
+	// reaches-metadata edge, whose words are written on demand too, with
+	// how it reaches the endpoint (fill).
 	src, dst *netpol.Pod
-	ports    netpol.PortSet
+	how      string
 }
 
 // Graph is the attack graph of a snapshot.
@@ -212,7 +214,10 @@ type Graph struct {
 	Edges []Edge
 	out   [][]int
 	index map[string]int
+	// pair finds the edge between two nodes, for the nodes with many
+	// edges out (see edgeBetween); reach the reaches edges made so far.
 	pair  map[[2]int]int
+	reach map[[2]int]int
 	eng   *netpol.Engine
 	lat   *lateralIndex
 	// Notes say what the graph leaves out to stay within its bounds.
@@ -220,6 +225,9 @@ type Graph struct {
 	// b adds the nodes a search starts from that the graph does not hold
 	// yet (a ServiceAccount nothing leads to).
 	b *builder
+	// cited are the findings of the last Cite, for the evidence of the
+	// edges whose words are written after it (fill).
+	cited *citations
 }
 
 // Out returns the indexes of the edges out of node n.
@@ -250,8 +258,9 @@ func (g *Graph) edge(e Edge) {
 	if e.Technique == "" {
 		e.Technique = Techniques[e.Kind]
 	}
-	k := [2]int{e.From, e.To}
-	if i, ok := g.pair[k]; ok {
+	if i, ok := g.edgeBetween(e.From, e.To); ok {
+		g.fill(&g.Edges[i])
+		g.fill(&e)
 		for _, ev := range e.Evidence {
 			if !slices.ContainsFunc(g.Edges[i].Evidence, func(x Evidence) bool {
 				return x.Object == ev.Object && x.Field == ev.Field && x.Detail == ev.Detail
@@ -261,9 +270,44 @@ func (g *Graph) edge(e Edge) {
 		}
 		return
 	}
-	g.pair[k] = len(g.Edges)
-	g.out[e.From] = append(g.out[e.From], len(g.Edges))
+	g.addEdge(e)
+}
+
+// manyOut is how many edges a node has out before they are looked up
+// by pair: below it, a scan of the few is cheaper than a map entry per
+// edge.
+const manyOut = 16
+
+// edgeBetween returns the edge from → to, if there is one.
+func (g *Graph) edgeBetween(from, to int) (int, bool) {
+	out := g.out[from]
+	if len(out) < manyOut {
+		for _, i := range out {
+			if g.Edges[i].To == to {
+				return i, true
+			}
+		}
+		return 0, false
+	}
+	i, ok := g.pair[[2]int{from, to}]
+	return i, ok
+}
+
+// addEdge appends an edge no other joins the same nodes.
+func (g *Graph) addEdge(e Edge) int {
+	i := len(g.Edges)
 	g.Edges = append(g.Edges, e)
+	out := append(g.out[e.From], i)
+	g.out[e.From] = out
+	switch {
+	case len(out) == manyOut:
+		for _, j := range out {
+			g.pair[[2]int{e.From, g.Edges[j].To}] = j
+		}
+	case len(out) > manyOut:
+		g.pair[[2]int{e.From, e.To}] = i
+	}
+	return i
 }
 
 const (
@@ -281,9 +325,11 @@ var cloudIdentityKeys = []struct{ key, cloud string }{
 
 // builder holds what Build computes once.
 type builder struct {
-	g        *Graph
-	snap     *cluster.Snapshot
-	eng      *netpol.Engine
+	g    *Graph
+	snap *cluster.Snapshot
+	eng  *netpol.Engine
+	// esc is the RBAC escalation graph, built when a principal is first
+	// reached (escalation).
 	esc      *rbac.Escalation
 	internet int
 	nodeRoot int
@@ -316,9 +362,14 @@ func Build(snap *cluster.Snapshot) *Graph {
 type graphKey struct{}
 
 func build(snap *cluster.Snapshot) *Graph {
-	g := &Graph{index: map[string]int{}, pair: map[[2]int]int{}}
+	eng := netpol.For(snap)
+	// Most nodes are workloads, most edges leave one: room for them up
+	// front spares the copies of growing.
+	pods := len(eng.Pods())
+	g := &Graph{index: make(map[string]int, pods+pods/2), pair: map[[2]int]int{},
+		Nodes: make([]Node, 0, pods+pods/2), out: make([][]int, 0, pods+pods/2), Edges: make([]Edge, 0, 2*pods)}
 	b := &builder{
-		g: g, snap: snap, eng: netpol.For(snap), esc: rbac.EscalationOf(snap),
+		g: g, snap: snap, eng: eng,
 		sas: map[string]*corev1.ServiceAccount{}, workloads: map[*netpol.Pod]int{},
 		principals: map[rbac.Principal]int{}, podSecurityFree: map[string]bool{},
 		kubelet: readKubelets(snap), kubeletNode: -1,
@@ -369,7 +420,8 @@ func (b *builder) workload(p *netpol.Pod) int {
 	if i, ok := b.workloads[p]; ok {
 		return i
 	}
-	i := b.g.node(Node{Key: "workload:" + p.String(), Kind: KindWorkload, Label: p.String(), Namespace: p.Namespace, Object: p.String(), obj: p.Object(), pod: p})
+	name := p.String()
+	i := b.g.node(Node{Key: "workload:" + name, Kind: KindWorkload, Label: name, Namespace: p.Namespace, Object: name, obj: p.Object(), pod: p})
 	b.workloads[p] = i
 	return i
 }
@@ -444,7 +496,7 @@ func (b *builder) workloadEdges() {
 			}
 			return w
 		}
-		sa, mounts := b.esc.MountedToken(p.Object())
+		sa, mounts := rbac.MountedTokenOf(b.snap, p.Object())
 		if mounts {
 			kind, text, field := EdgeTokenMounted, fmt.Sprintf("%s mounts the API token of %s: code running in it acts as the account", p, sa), pt.Field("automountServiceAccountToken")
 			checks := []string{"workload/service-account-token-automount", "rbac/exposed-workload-token"}
@@ -503,10 +555,9 @@ func (b *builder) workloadEdges() {
 					Fix:      "require IMDSv2 with a hop limit of 1, or block 169.254.169.254 on the nodes"})
 				meta[ident] = m
 			}
-			b.g.edge(Edge{From: has(), To: m, Kind: EdgeReachesMetadata,
-				Text:     fmt.Sprintf("%s can reach the cloud metadata endpoint %s:%d (%s)", p, metadataAddr, metadataPort, how),
-				Evidence: []Evidence{{Object: p.String(), Field: pt.Field(""), Detail: how, checks: []string{"network/metadata-endpoint-reachable", "network/unrestricted-egress"}}},
-				Fix:      fmt.Sprintf("deny egress to %s/32 from %s with a NetworkPolicy", metadataAddr, p)})
+			// Nearly every workload reaches the endpoint: the words are
+			// written when a path shows the edge (fill).
+			b.g.edge(Edge{From: has(), To: m, Kind: EdgeReachesMetadata, src: p, how: how})
 		}
 	}
 }
@@ -637,7 +688,8 @@ func (b *builder) lateral() {
 	}
 	isPivot := func(p *netpol.Pod) bool {
 		w, ok := b.workloads[p]
-		return ok && useful[w] && !p.HostNetwork
+		// A workload added after the build (a search's start) is none.
+		return ok && w < len(useful) && useful[w] && !p.HostNetwork
 	}
 	isSource := func(p *netpol.Pod) bool { return (exposed[p] || isPivot(p)) && !p.HostNetwork }
 	some := false
@@ -702,38 +754,43 @@ func (b *builder) lateral() {
 	}
 	lat.words = (len(rowClasses) + 63) / 64
 	lat.bits = make([]uint64, lat.words*len(lat.classes))
-	fill := func(lo, hi int, to func(*netpol.Pod) bool) {
-		const band = 1024
-		for ; lo < hi; lo += band {
-			top := min(lo+band, hi)
-			m := b.eng.MatrixFrom(func(p *netpol.Pod) bool {
-				r, ok := rowOf[p.Class()]
-				return ok && int(r) >= lo && int(r) < top && isSource(p)
-			}, to)
-			rows, cols := make([]int32, m.Classes()), []int32{}
-			for i, p := range m.Pods {
-				if r := m.ClassOf(i); r >= 0 {
-					rows[r] = rowOf[p.Class()]
+	// colClasses are the class of each column.
+	colClasses := make([]int, len(lat.classes))
+	for cls, c := range colOf {
+		colClasses[c] = cls
+	}
+	// fill sets the bits of rows lo to hi against the columns cols, from
+	// one bit per pair of classes the engine computes.
+	fill := func(lo, hi int, cols []int32) {
+		if lo >= hi || len(cols) == 0 {
+			return
+		}
+		classes := make([]int, len(cols))
+		for j, c := range cols {
+			classes[j] = colClasses[c]
+		}
+		rb := b.eng.ClassReachBits(rowClasses[lo:hi], classes)
+		shift := uint(lo & 63)
+		for j, c := range cols {
+			dst := lat.bits[int(c)*lat.words : int(c+1)*lat.words]
+			for k, v := range rb.Bits[j*rb.Words : (j+1)*rb.Words] {
+				if v == 0 {
+					continue
 				}
-				if c := m.ColumnOf(i); c >= 0 {
-					for len(cols) <= c {
-						cols = append(cols, 0)
-					}
-					cols[c] = colOf[p.Class()]
-				}
-			}
-			for cr, r := range rows {
-				word, bit := int(r)>>6, uint64(1)<<(uint(r)&63)
-				for cc, c := range cols {
-					if !m.ClassPorts(cr, cc).IsEmpty() {
-						lat.bits[int(c)*lat.words+word] |= bit
-					}
+				w := lo>>6 + k
+				dst[w] |= v << shift
+				if shift > 0 && w+1 < len(dst) {
+					dst[w+1] |= v >> (64 - shift)
 				}
 			}
 		}
 	}
+	allCols := make([]int32, len(lat.classes))
+	for c := range allCols {
+		allCols[c] = int32(c)
+	}
 	// First hops: the exposed sources to every pivot.
-	fill(0, lat.exposedRows, isPivot)
+	fill(0, lat.exposedRows, allCols)
 	// Further hops: the other pivots, only to the pivots a NetworkPolicy
 	// isolates for ingress. A pivot that admits everyone is reached by
 	// the exposed sources directly wherever their egress lets them: a
@@ -751,10 +808,11 @@ func (b *builder) lateral() {
 		g.Notes = append(g.Notes, fmt.Sprintf("lateral movement is followed one hop from the exposed workloads only: "+
 			"following it further would compare %d classes of workloads with %d isolated ones, more than the %d pairs allowed", len(rowClasses)-lat.exposedRows, len(hard), MaxChainCells))
 	} else if len(hard) > 0 {
-		fill(lat.exposedRows, len(rowClasses), func(p *netpol.Pod) bool {
-			c, ok := colOf[p.Class()]
-			return ok && hard[c] && isPivot(p)
-		})
+		cols := make([]int32, 0, len(hard))
+		for c := range hard {
+			cols = append(cols, c)
+		}
+		fill(lat.exposedRows, len(rowClasses), cols)
 	}
 	g.lat = lat
 }
@@ -836,15 +894,23 @@ func (l *lateralIndex) reaches(r, c int) bool {
 }
 
 // lateralEdge returns the reaches edge between two workloads, making it
-// on first use, with the ports the engine says the move may use.
+// on first use; the ports the engine says the move may use are asked
+// when its words are (fillReach).
 func (g *Graph) lateralEdge(from, to int) int {
-	if i, ok := g.pair[[2]int{from, to}]; ok {
+	if i, ok := g.edgeBetween(from, to); ok {
 		return i
 	}
+	k := [2]int{from, to}
+	if i, ok := g.reach[k]; ok {
+		return i
+	}
+	if g.reach == nil {
+		g.reach = map[[2]int]int{}
+	}
+	// Not in out: the search walks reaches edges through the index.
 	src, dst := g.Nodes[from].pod, g.Nodes[to].pod
-	g.pair[[2]int{from, to}] = len(g.Edges)
-	g.Edges = append(g.Edges, Edge{From: from, To: to, Kind: EdgeReaches, Technique: Techniques[EdgeReaches],
-		src: src, dst: dst, ports: g.eng.Reach(netpol.PodEndpoint(src), netpol.PodEndpoint(dst)).Ports})
+	g.reach[k] = len(g.Edges)
+	g.Edges = append(g.Edges, Edge{From: from, To: to, Kind: EdgeReaches, Technique: Techniques[EdgeReaches], src: src, dst: dst})
 	return len(g.Edges) - 1
 }
 
@@ -854,14 +920,46 @@ func (g *Graph) fillReach(e *Edge) {
 		return
 	}
 	s, d := e.src, e.dst
-	e.Text = fmt.Sprintf("%s can open connections to %s on %s", s, d, e.ports)
-	e.Evidence = []Evidence{{Object: d.String(), Detail: "NetworkPolicy lets " + s.String() + " connect on " + e.ports.String(),
+	ports := g.eng.Reach(netpol.PodEndpoint(s), netpol.PodEndpoint(d)).Ports
+	e.Text = fmt.Sprintf("%s can open connections to %s on %s", s, d, ports)
+	e.Evidence = []Evidence{{Object: d.String(), Detail: "NetworkPolicy lets " + s.String() + " connect on " + ports.String(),
 		checks: []string{"network/namespace-without-default-deny-ingress", "network/reachable-from-all-namespaces"}}}
 	if !g.eng.Isolated(d, netpol.Ingress) {
 		e.Evidence = append(e.Evidence, Evidence{Object: "namespace/" + d.Namespace, Field: "metadata.name", Detail: "no NetworkPolicy isolates " + d.String() + " for ingress",
 			checks: []string{"network/namespace-without-default-deny-ingress"}})
 	}
 	e.Fix = fmt.Sprintf("isolate %s for ingress with a NetworkPolicy that does not admit %s", d, s)
+}
+
+// fill writes the words, evidence and fix of an edge whose words are
+// written on demand: a reaches-metadata edge (cited with the findings of
+// the last Cite) or a reaches edge (fillReach).
+func (g *Graph) fill(e *Edge) {
+	if e.Kind == EdgeReaches {
+		g.fillReach(e)
+		return
+	}
+	if e.Kind != EdgeReachesMetadata || e.Text != "" || e.src == nil {
+		return
+	}
+	p := e.src
+	e.Text = fmt.Sprintf("%s can reach the cloud metadata endpoint %s:%d (%s)", p, metadataAddr, metadataPort, e.how)
+	e.Evidence = []Evidence{{Object: p.String(), Field: p.Template.Field(""), Detail: e.how, checks: []string{"network/metadata-endpoint-reachable", "network/unrestricted-egress"}}}
+	e.Fix = fmt.Sprintf("deny egress to %s/32 from %s with a NetworkPolicy", metadataAddr, p)
+	if g.cited != nil {
+		for i := range e.Evidence {
+			g.cited.cite(&e.Evidence[i])
+		}
+	}
+}
+
+// Fill writes the words of every edge that holds them back until asked
+// (see fill): for a caller that reads edges other than those of the
+// paths a search returns.
+func (g *Graph) Fill() {
+	for i := range g.Edges {
+		g.fill(&g.Edges[i])
+	}
 }
 
 // ReachExplanation explains a reaches edge with the netpol engine's
@@ -891,29 +989,36 @@ func (b *builder) rbacEdges() {
 			}
 		}
 	}
-	clusterReaders := map[rbac.Principal]rbac.Grant{}
+	// Both are asked on first use: a graph that reaches no principal
+	// needs neither.
+	var clusterReaders map[rbac.Principal]rbac.Grant
 	nsReaders := map[string]map[rbac.Principal]rbac.Grant{}
-	for _, verb := range []string{"get", "list"} {
-		addReaders(clusterReaders, model.WhoCan(rbac.Request{Verb: verb, Resource: "secrets"}))
-		for _, ns := range b.secretNS {
-			if nsReaders[ns] == nil {
-				nsReaders[ns] = map[rbac.Principal]rbac.Grant{}
-			}
-			addReaders(nsReaders[ns], model.WhoCanThroughRoleBindings(rbac.Request{Verb: verb, Resource: "secrets", Namespace: ns}))
-		}
-	}
 	b.reader = func(ns string, p rbac.Principal) (rbac.Grant, bool) {
+		if clusterReaders == nil {
+			clusterReaders = map[rbac.Principal]rbac.Grant{}
+			for _, verb := range []string{"get", "list"} {
+				addReaders(clusterReaders, model.WhoCan(rbac.Request{Verb: verb, Resource: "secrets"}))
+			}
+		}
 		if g, ok := clusterReaders[p]; ok {
 			return g, true
 		}
-		g, ok := nsReaders[ns][p]
+		readers, ok := nsReaders[ns]
+		if !ok {
+			readers = map[rbac.Principal]rbac.Grant{}
+			for _, verb := range []string{"get", "list"} {
+				addReaders(readers, model.WhoCanThroughRoleBindings(rbac.Request{Verb: verb, Resource: "secrets", Namespace: ns}))
+			}
+			nsReaders[ns] = readers
+		}
+		g, ok := readers[p]
 		return g, ok
 	}
 	// node root holds every token mounted on it.
 	var mounted []rbac.Principal
 	seen := map[rbac.Principal]bool{}
 	for _, p := range b.eng.Pods() {
-		if sa, ok := b.esc.MountedToken(p.Object()); ok && !seen[sa] {
+		if sa, ok := rbac.MountedTokenOf(b.snap, p.Object()); ok && !seen[sa] {
 			seen[sa] = true
 			mounted = append(mounted, sa)
 		}
@@ -939,7 +1044,7 @@ func (b *builder) drain() {
 			continue
 		}
 		pods := false
-		for _, s := range b.esc.Edges(p) {
+		for _, s := range b.escalation().Edges(p) {
 			kind := stepKind(s)
 			to := b.principal(s.To)
 			var ev []Evidence
@@ -979,6 +1084,15 @@ func (b *builder) drain() {
 				Fix:      fmt.Sprintf("remove %s from %s %s", p, gr.Binding.ID.Kind, qualified(gr.Binding))})
 		}
 	}
+}
+
+// escalation returns the RBAC escalation graph of the snapshot, built on
+// first use: a graph no principal is reached in needs none.
+func (b *builder) escalation() *rbac.Escalation {
+	if b.esc == nil {
+		b.esc = rbac.EscalationOf(b.snap)
+	}
+	return b.esc
 }
 
 func secretSeverity(ns string) string {

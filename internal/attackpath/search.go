@@ -293,10 +293,11 @@ func (g *Graph) Search(o Options) Result {
 	for i := range res.Paths {
 		p := &res.Paths[i]
 		for _, ei := range p.Edges {
-			g.fillReach(&g.Edges[ei])
+			g.fill(&g.Edges[ei])
 		}
 		for _, ei := range g.out[p.Nodes[len(p.Nodes)-1]] {
 			if g.Edges[ei].Kind == EdgeImpact {
+				g.fill(&g.Edges[ei])
 				p.Impact = append(p.Impact, ei)
 			}
 		}

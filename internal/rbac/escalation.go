@@ -121,21 +121,69 @@ func (c Chain) String() string {
 
 // Escalation is the graph of who can obtain whose permissions, and the
 // shortest chain from each principal to cluster-admin.
+//
+// Its nodes are numbered: principals and hubs alike are ids into nodes,
+// and the edges are small records (target, action, grant) that become
+// Steps only when asked for, so the graph of a cluster of many thousand
+// accounts stays a few megabytes.
 type Escalation struct {
-	principals map[Principal]bool
-	// hubs are the graph's inner nodes: one per capability that many
+	// nodes are the principals and hubs by id; ids numbers them.
+	nodes []Principal
+	ids   map[Principal]int32
+	// hub marks the graph's inner nodes: one per capability that many
 	// holders share and that leads to many principals ("create pods in
 	// namespace ops" → every service account of ops). An edge into a hub
 	// carries the grant, an edge out of it the action, and chains never
 	// show it: holder → hub → target reads as one step. Without hubs the
 	// graph would hold holders × targets edges.
-	hubs  map[Principal]bool
-	edges map[Principal][]Step
+	hub []bool
+	// out are the edges out of each node, in the order they were added.
+	out [][]edge
+	// actions are the words of the edges' actions; grants the single
+	// grants of edges (most), grantLists the lists of the others.
+	actions    []string
+	grants     []grantRef
+	grantLists [][]Grant
+	// sorted are the principals' ids (no hubs), in principal order.
+	sorted []int32
 	// mounts is the service account whose token each workload mounts.
 	mounts map[*cluster.Object]Principal
-	// next is each principal's first step on a shortest chain to
-	// cluster-admin; absent when it cannot get there.
-	next map[Principal]*Step
+	// next is each node's first step (an index into its out edges) on a
+	// shortest chain to cluster-admin; -1 when it cannot get there.
+	next shortest
+}
+
+// edge is one edge of the graph, a Step once expanded.
+type edge struct {
+	to int32
+	// action indexes Escalation.actions; noAction for none.
+	action int32
+	// grant indexes Escalation.grants when >= 0; noGrant for none; a
+	// list of Escalation.grantLists (listGrant - i) below that.
+	grant      int32
+	membership bool
+}
+
+const (
+	noAction  = -1
+	noGrant   = -1
+	listGrant = -2
+)
+
+// grantRef is a grant by binding, subject and rule: Binding.grant makes
+// the Grant when a Step is asked for.
+type grantRef struct {
+	b      *Binding
+	si, ri int32
+}
+
+func (g grantRef) grant() Grant { return g.b.grant(int(g.si), int(g.ri)) }
+
+// shortest is the result of one search: each node's first step, by index
+// into its out edges (-1: none), and how many nodes have one.
+type shortest struct {
+	first []int32
+	n     int
 }
 
 type escalationKey struct{}
@@ -146,13 +194,43 @@ func EscalationOf(snap *cluster.Snapshot) *Escalation {
 	return snap.Derived(escalationKey{}, func(s *cluster.Snapshot) any { return buildEscalation(s, For(s)) }).(*Escalation)
 }
 
+type mountsKey struct{}
+
+// MountedTokenOf is Escalation.MountedToken without the escalation graph:
+// the service account whose API token a workload's pods mount, for a
+// caller that needs the graph only when a token is mounted.
+func MountedTokenOf(snap *cluster.Snapshot, workload *cluster.Object) (Principal, bool) {
+	p, ok := mountsOf(snap)[workload]
+	return p, ok
+}
+
+// mountsOf is the service account whose token each workload mounts,
+// computed once per snapshot.
+func mountsOf(snap *cluster.Snapshot) map[*cluster.Object]Principal {
+	return snap.Derived(mountsKey{}, func(s *cluster.Snapshot) any {
+		saObjects := map[Principal]*corev1.ServiceAccount{}
+		for _, o := range s.OfKind("ServiceAccount") {
+			if sa, ok := o.Typed.(*corev1.ServiceAccount); ok {
+				saObjects[Principal{Kind: rbacv1.ServiceAccountKind, Namespace: o.ID.Namespace, Name: o.ID.Name}] = sa
+			}
+		}
+		mounts := map[*cluster.Object]Principal{}
+		for _, pt := range s.PodTemplates() {
+			sa := Principal{Kind: rbacv1.ServiceAccountKind, Namespace: pt.Namespace(), Name: pt.ServiceAccount()}
+			if tokenMounted(pt, saObjects[sa]) {
+				mounts[pt.Object] = sa
+			}
+		}
+		return mounts
+	}).(map[*cluster.Object]Principal)
+}
+
 // Principals lists every principal of the graph, sorted.
 func (e *Escalation) Principals() []Principal {
-	out := make([]Principal, 0, len(e.principals))
-	for p := range e.principals {
-		out = append(out, p)
+	out := make([]Principal, len(e.sorted))
+	for i, id := range e.sorted {
+		out[i] = e.nodes[id]
 	}
-	sortPrincipals(out)
 	return out
 }
 
@@ -164,17 +242,44 @@ func (e *Escalation) MountedToken(workload *cluster.Object) (Principal, bool) {
 	return p, ok
 }
 
+// step expands edge k out of node from.
+func (e *Escalation) step(from int32, k int32) Step {
+	ed := &e.out[from][k]
+	s := Step{From: e.nodes[from], To: e.nodes[ed.to], Membership: ed.membership}
+	if ed.action != noAction {
+		s.Action = e.actions[ed.action]
+	}
+	s.Grants = e.grantsOf(ed)
+	return s
+}
+
+func (e *Escalation) grantsOf(ed *edge) []Grant {
+	switch {
+	case ed.grant >= 0:
+		return []Grant{e.grants[ed.grant].grant()}
+	case ed.grant <= listGrant:
+		return append([]Grant(nil), e.grantLists[listGrant-ed.grant]...)
+	}
+	return nil
+}
+
 // Edges returns every step out of a principal, to principals (and
 // cluster-admin) only.
 func (e *Escalation) Edges(p Principal) []Step {
+	id, ok := e.ids[p]
+	if !ok {
+		return nil
+	}
 	var out []Step
-	for _, s := range e.edges[p] {
-		if !e.hubs[s.To] {
-			out = append(out, s)
+	for k := range e.out[id] {
+		ed := &e.out[id][k]
+		if !e.hub[ed.to] {
+			out = append(out, e.step(id, int32(k)))
 			continue
 		}
-		for _, t := range e.edges[s.To] {
-			out = append(out, merge(s, t))
+		in := e.step(id, int32(k))
+		for j := range e.out[ed.to] {
+			out = append(out, merge(in, e.step(ed.to, int32(j))))
 		}
 	}
 	return out
@@ -210,6 +315,19 @@ func principalLess(a, b Principal) bool {
 	return a.Name < b.Name
 }
 
+// sortedIDs returns the ids of the nodes that keep accepts, in principal
+// order.
+func (e *Escalation) sortedIDs(keep func(id int32) bool) []int32 {
+	var out []int32
+	for id := range e.nodes {
+		if keep(int32(id)) {
+			out = append(out, int32(id))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return principalLess(e.nodes[out[i]], e.nodes[out[j]]) })
+	return out
+}
+
 // escalationBuilder gathers the principals and the edges between them.
 type escalationBuilder struct {
 	snap *cluster.Snapshot
@@ -222,12 +340,12 @@ type escalationBuilder struct {
 	// mounted are the service accounts whose token a workload of the
 	// namespace mounts, with that workload.
 	mounted map[string]map[Principal]*cluster.Object
-	// saObjects are the ServiceAccount objects of the snapshot.
-	saObjects map[Principal]*corev1.ServiceAccount
 	// named are the rules narrowed by resourceNames: the only ones that
 	// can allow a request naming an object and not the same request
 	// naming none.
 	named []rbacv1.PolicyRule
+	// actionIDs interns the actions' words.
+	actionIDs map[string]int32
 }
 
 // buildEscalation computes every edge with the engine's WhoCan (indexed),
@@ -256,11 +374,12 @@ func buildEscalation(snap *cluster.Snapshot, m *Model) *Escalation {
 	b := &escalationBuilder{
 		snap:            snap,
 		m:               m,
-		e:               &Escalation{principals: map[Principal]bool{ClusterAdmin: true}, hubs: map[Principal]bool{}, edges: map[Principal][]Step{}, next: map[Principal]*Step{}, mounts: map[*cluster.Object]Principal{}},
+		e:               &Escalation{ids: map[Principal]int32{}, mounts: mountsOf(snap)},
 		serviceAccounts: map[string][]Principal{},
 		mounted:         map[string]map[Principal]*cluster.Object{},
-		saObjects:       map[Principal]*corev1.ServiceAccount{},
+		actionIDs:       map[string]int32{},
 	}
+	b.add(ClusterAdmin)
 	b.collectPrincipals()
 	for _, bd := range m.Bindings() {
 		for _, sr := range bd.Rules {
@@ -276,61 +395,106 @@ func buildEscalation(snap *cluster.Snapshot, m *Model) *Escalation {
 	b.tokenAndImpersonationEdges()
 	// system:masters is only a node when a binding names it or someone can
 	// obtain it (impersonation, a client certificate).
-	if masters := (Principal{Kind: rbacv1.GroupKind, Name: mastersGroup}); b.e.principals[masters] {
-		b.edge(Step{From: masters, To: ClusterAdmin, Action: "is the API server's superuser group, admitted before RBAC is asked"})
+	if masters := (Principal{Kind: rbacv1.GroupKind, Name: mastersGroup}); b.has(masters) {
+		b.edge(masters, ClusterAdmin, b.action("is the API server's superuser group, admitted before RBAC is asked"), noGrant, false)
 	}
-	b.shortestChains()
-	return b.e
+	e := b.e
+	e.sorted = e.sortedIDs(func(id int32) bool { return !e.hub[id] })
+	e.next = e.shortestTo(e.ids[ClusterAdmin])
+	return e
 }
 
-func (b *escalationBuilder) add(p Principal) {
-	if b.e.principals[p] || p.Kind == hubKind {
-		return
+// has reports whether p is a principal of the graph.
+func (b *escalationBuilder) has(p Principal) bool {
+	id, ok := b.e.ids[p]
+	return ok && !b.e.hub[id]
+}
+
+// node returns the id of p, a principal or a hub, adding it.
+func (b *escalationBuilder) node(p Principal) int32 {
+	if id, ok := b.e.ids[p]; ok {
+		return id
 	}
-	b.e.principals[p] = true
+	e := b.e
+	id := int32(len(e.nodes))
+	e.nodes = append(e.nodes, p)
+	e.hub = append(e.hub, p.Kind == hubKind)
+	e.out = append(e.out, nil)
+	e.ids[p] = id
 	if p.Kind == rbacv1.ServiceAccountKind {
 		b.serviceAccounts[p.Namespace] = append(b.serviceAccounts[p.Namespace], p)
 	}
+	return id
 }
 
-func (b *escalationBuilder) edge(s Step) {
-	if s.From == s.To {
+func (b *escalationBuilder) add(p Principal) {
+	if p.Kind != hubKind {
+		b.node(p)
+	}
+}
+
+// action interns the words of an action.
+func (b *escalationBuilder) action(a string) int32 {
+	if id, ok := b.actionIDs[a]; ok {
+		return id
+	}
+	id := int32(len(b.e.actions))
+	b.e.actions = append(b.e.actions, a)
+	b.actionIDs[a] = id
+	return id
+}
+
+// grant records one grant for an edge.
+func (b *escalationBuilder) grant(g grantRef) int32 {
+	b.e.grants = append(b.e.grants, g)
+	return int32(len(b.e.grants) - 1)
+}
+
+// grantList records a list of grants for an edge.
+func (b *escalationBuilder) grantList(gs ...Grant) int32 {
+	b.e.grantLists = append(b.e.grantLists, gs)
+	return listGrant - int32(len(b.e.grantLists)-1)
+}
+
+// edge adds the edge from → to (principals or hubs).
+func (b *escalationBuilder) edge(from, to Principal, action, grant int32, membership bool) {
+	if from == to {
 		return
 	}
-	b.add(s.From)
-	b.add(s.To)
-	b.e.edges[s.From] = append(b.e.edges[s.From], s)
+	f, t := b.node(from), b.node(to)
+	b.e.out[f] = append(b.e.out[f], edge{to: t, action: action, grant: grant, membership: membership})
 }
 
 // hubKind is the Kind of the graph's hubs; no principal has it.
 const hubKind = "hub"
 
+// target is a principal an edge leads to, with the action that does it.
+type target struct {
+	to     Principal
+	action int32
+}
+
 // fanOut links every holder to every target through one hub named key:
 // holder → hub with the holder's grant, hub → target with the target's
 // action, so the graph grows by holders + targets edges, not their
 // product.
-func (b *escalationBuilder) fanOut(key string, holders []held, targets []Step) {
+func (b *escalationBuilder) fanOut(key string, holders []held, targets []target) {
 	if len(holders) == 0 || len(targets) == 0 {
 		return
 	}
 	hub := Principal{Kind: hubKind, Name: key}
-	b.e.hubs[hub] = true
+	b.node(hub)
 	for _, h := range holders {
-		b.edge(Step{From: h.p, To: hub, Grants: []Grant{h.g}})
+		b.edge(h.p, hub, noAction, b.grant(h.g), false)
 	}
 	for _, t := range targets {
-		t.From = hub
-		b.edge(t)
+		b.edge(hub, t.to, t.action, noGrant, false)
 	}
 }
 
 func (b *escalationBuilder) collectPrincipals() {
 	for _, o := range b.snap.OfKind("ServiceAccount") {
-		p := Principal{Kind: rbacv1.ServiceAccountKind, Namespace: o.ID.Namespace, Name: o.ID.Name}
-		b.add(p)
-		if sa, ok := o.Typed.(*corev1.ServiceAccount); ok {
-			b.saObjects[p] = sa
-		}
+		b.add(Principal{Kind: rbacv1.ServiceAccountKind, Namespace: o.ID.Namespace, Name: o.ID.Name})
 	}
 	for _, bd := range b.m.Bindings() {
 		for _, s := range bd.Subjects {
@@ -340,8 +504,7 @@ func (b *escalationBuilder) collectPrincipals() {
 	for _, pt := range b.snap.PodTemplates() {
 		sa := Principal{Kind: rbacv1.ServiceAccountKind, Namespace: pt.Namespace(), Name: pt.ServiceAccount()}
 		b.add(sa)
-		if b.tokenMounted(pt, sa) {
-			b.e.mounts[pt.Object] = sa
+		if m, ok := b.e.mounts[pt.Object]; ok && m == sa {
 			if b.mounted[sa.Namespace] == nil {
 				b.mounted[sa.Namespace] = map[Principal]*cluster.Object{}
 			}
@@ -358,11 +521,11 @@ func (b *escalationBuilder) collectPrincipals() {
 // tokenMounted reports whether the pod gets its account's API token: the
 // pod's automountServiceAccountToken wins, then the ServiceAccount's, and
 // the default is yes.
-func (b *escalationBuilder) tokenMounted(pt *cluster.PodTemplate, sa Principal) bool {
+func tokenMounted(pt *cluster.PodTemplate, obj *corev1.ServiceAccount) bool {
 	if v := pt.Spec.AutomountServiceAccountToken; v != nil {
 		return *v
 	}
-	if obj := b.saObjects[sa]; obj != nil && obj.AutomountServiceAccountToken != nil {
+	if obj != nil && obj.AutomountServiceAccountToken != nil {
 		return *obj.AutomountServiceAccountToken
 	}
 	return true
@@ -372,30 +535,53 @@ func (b *escalationBuilder) tokenMounted(pt *cluster.PodTemplate, sa Principal) 
 // it is in, when a binding names that group.
 func (b *escalationBuilder) memberships() {
 	groups := map[string]Principal{}
-	for p := range b.e.principals {
+	for _, p := range b.e.nodes {
 		if p.Kind == rbacv1.GroupKind {
 			groups[p.Name] = p
 		}
 	}
+	if len(groups) == 0 {
+		return
+	}
+	// A service account's groups depend on its namespace only.
+	saGroups := map[string][]string{}
 	for _, p := range b.Principals() {
-		if p.Kind != rbacv1.ServiceAccountKind && p.Kind != rbacv1.UserKind {
+		var gs []string
+		switch p.Kind {
+		case rbacv1.ServiceAccountKind:
+			var ok bool
+			if gs, ok = saGroups[p.Namespace]; !ok {
+				gs = p.Subject().Groups
+				saGroups[p.Namespace] = gs
+			}
+		case rbacv1.UserKind:
+			gs = p.Subject().Groups
+		default:
 			continue
 		}
-		for _, g := range p.Subject().Groups {
+		for _, g := range gs {
 			if gp, ok := groups[g]; ok {
-				b.edge(Step{From: p, To: gp, Membership: true})
+				b.edge(p, gp, noAction, noGrant, true)
 			}
 		}
 	}
 }
 
 // Principals lists the principals gathered so far, sorted.
-func (b *escalationBuilder) Principals() []Principal { return b.e.Principals() }
+func (b *escalationBuilder) Principals() []Principal {
+	e := b.e
+	ids := e.sortedIDs(func(id int32) bool { return !e.hub[id] })
+	out := make([]Principal, len(ids))
+	for i, id := range ids {
+		out[i] = e.nodes[id]
+	}
+	return out
+}
 
 // held is one principal that holds a permission, with its first grant.
 type held struct {
 	p Principal
-	g Grant
+	g grantRef
 }
 
 // holders asks the engine who can make a request and returns each holder
@@ -408,11 +594,28 @@ func (b *escalationBuilder) holders(r Request) []held {
 
 // roleBindingHolders is holders through the RoleBindings of the request's
 // namespace only: what a namespace adds to what holds in every namespace.
+// It walks the namespace's RoleBindings, in order, as the authorizer does
+// (a few per namespace), rather than asking the index, whose answer
+// starts from every ClusterRole rule that allows the request.
 func (b *escalationBuilder) roleBindingHolders(r Request) []held {
-	return b.heldBy(b.m.allowingRoleBindings(r))
+	if r.IsNonResource() || r.Namespace == "" {
+		return nil
+	}
+	var brs []bindingRule
+	for _, bd := range b.m.RoleBindingsIn(r.Namespace) {
+		for i := range bd.Rules {
+			if RuleAllows(bd.Rules[i].Rule, r) {
+				brs = append(brs, bindingRule{bd, i})
+			}
+		}
+	}
+	return b.heldBy(brs)
 }
 
 func (b *escalationBuilder) heldBy(brs []bindingRule) []held {
+	if len(brs) == 0 {
+		return nil
+	}
 	seen := map[Principal]bool{}
 	var out []held
 	for _, br := range brs {
@@ -424,7 +627,7 @@ func (b *escalationBuilder) heldBy(brs []bindingRule) []held {
 			p := PrincipalOf(eff, br.b.Namespace)
 			if !seen[p] {
 				seen[p] = true
-				out = append(out, held{p, br.b.grant(si, br.i)})
+				out = append(out, held{p, grantRef{br.b, int32(si), int32(br.i)}})
 			}
 		}
 	}
@@ -439,18 +642,21 @@ func (b *escalationBuilder) heldBy(brs []bindingRule) []held {
 // one hub, and the holders through each namespace's RoleBindings reach
 // that namespace's targets through another. A holder of several of the
 // requests is linked once, with the grant of the first it holds.
-func (b *escalationBuilder) scopedFanOut(key string, requests func(ns string) []Request, targets map[string][]Step) {
+func (b *escalationBuilder) scopedFanOut(key string, requests func(ns string) []Request, targets map[string][]target) {
 	namespaces := sortedKeys(targets)
 	n := 0
 	for _, ns := range namespaces {
 		n += len(targets[ns])
 	}
-	all := make([]Step, 0, n)
+	all := make([]target, 0, n)
 	for _, ns := range namespaces {
 		all = append(all, targets[ns]...)
 	}
 	b.fanOut(key+" in every namespace", b.firstHolders(requests(""), b.holders), all)
 	for _, ns := range namespaces {
+		if len(b.m.RoleBindingsIn(ns)) == 0 {
+			continue // no RoleBindings: no holders
+		}
 		b.fanOut(key+" in "+ns, b.firstHolders(requests(ns), b.roleBindingHolders), targets[ns])
 	}
 }
@@ -479,6 +685,9 @@ func (b *escalationBuilder) firstHolders(requests []Request, holders func(Reques
 // name that r without a name does not have: the grants of rules narrowed
 // by resourceNames. Only names such rules mention are asked about.
 func (b *escalationBuilder) namedExtras(r Request, names []string) map[string][]held {
+	if len(b.named) == 0 {
+		return nil
+	}
 	wanted := map[string]bool{}
 	for _, n := range names {
 		wanted[n] = true
@@ -514,18 +723,18 @@ func (b *escalationBuilder) namedExtras(r Request, names []string) map[string][]
 
 func (b *escalationBuilder) adminEdges() {
 	for _, h := range b.holders(Request{Verb: "*", APIGroup: "*", Resource: "*"}) {
-		b.edge(Step{From: h.p, To: ClusterAdmin, Action: "holds every verb on every resource in every namespace", Grants: []Grant{h.g}})
+		b.edge(h.p, ClusterAdmin, b.action("holds every verb on every resource in every namespace"), b.grant(h.g), false)
 	}
 	masters := Principal{Kind: rbacv1.GroupKind, Name: mastersGroup}
 
 	for _, h := range b.holders(Request{Verb: "bind", APIGroup: rbacv1.GroupName, Resource: "clusterroles", Name: "cluster-admin"}) {
 		if create, ok := b.m.Allowed(h.p.Subject(), Request{Verb: "create", APIGroup: rbacv1.GroupName, Resource: "clusterrolebindings"}); ok {
-			b.edge(Step{From: h.p, To: ClusterAdmin, Action: "can bind the ClusterRole cluster-admin to itself in a new ClusterRoleBinding", Grants: []Grant{h.g, create}})
+			b.edge(h.p, ClusterAdmin, b.action("can bind the ClusterRole cluster-admin to itself in a new ClusterRoleBinding"), b.grantList(h.g.grant(), create), false)
 		}
 	}
 	for _, h := range b.holders(Request{Verb: "escalate", APIGroup: rbacv1.GroupName, Resource: "clusterroles"}) {
 		if upd, ok := b.m.Allowed(h.p.Subject(), Request{Verb: "update", APIGroup: rbacv1.GroupName, Resource: "clusterroles"}); ok {
-			b.edge(Step{From: h.p, To: ClusterAdmin, Action: "can escalate and update ClusterRoles: it adds \"*\" on \"*\" to one bound to it or to a group it is in", Grants: []Grant{h.g, upd}})
+			b.edge(h.p, ClusterAdmin, b.action("can escalate and update ClusterRoles: it adds \"*\" on \"*\" to one bound to it or to a group it is in"), b.grantList(h.g.grant(), upd), false)
 		}
 	}
 	const csrGroup = "certificates.k8s.io"
@@ -537,7 +746,7 @@ func (b *escalationBuilder) adminEdges() {
 			signer, ok2 = b.m.Allowed(s, Request{Verb: "approve", APIGroup: csrGroup, Resource: "signers", Name: "kubernetes.io/*"})
 		}
 		if ok1 && ok2 {
-			b.edge(Step{From: h.p, To: masters, Action: "request a client certificate for the group system:masters and approve it itself", Grants: []Grant{h.g, approve, signer}})
+			b.edge(h.p, masters, b.action("request a client certificate for the group system:masters and approve it itself"), b.grantList(h.g.grant(), approve, signer), false)
 		}
 	}
 }
@@ -552,12 +761,14 @@ var runPodResources = []struct{ group, resource string }{
 // podEdges: running a pod as an account, or a shell in a pod that mounts
 // its token, is holding the account's token.
 func (b *escalationBuilder) podEdges() {
-	targets := map[string][]Step{}
+	targets := map[string][]target{}
 	for ns, sas := range b.serviceAccounts {
-		action := fmt.Sprintf("create a pod or workload in namespace %q that runs as it", ns)
-		for _, sa := range sas {
-			targets[ns] = append(targets[ns], Step{To: sa, Action: action})
+		action := b.action(fmt.Sprintf("create a pod or workload in namespace %q that runs as it", ns))
+		ts := make([]target, len(sas))
+		for i, sa := range sas {
+			ts[i] = target{sa, action}
 		}
+		targets[ns] = ts
 	}
 	b.scopedFanOut("run pods", func(ns string) []Request {
 		out := make([]Request, len(runPodResources))
@@ -566,7 +777,7 @@ func (b *escalationBuilder) podEdges() {
 		}
 		return out
 	}, targets)
-	execTargets, proxyTargets := map[string][]Step{}, []Step(nil)
+	execTargets, proxyTargets := map[string][]target{}, []target(nil)
 	namespaces := make([]string, 0, len(b.mounted))
 	for ns := range b.mounted {
 		namespaces = append(namespaces, ns)
@@ -587,10 +798,10 @@ func (b *escalationBuilder) podEdges() {
 // execTargets are the service accounts whose tokens workloads of the
 // namespace mount, each with the action that reaches it (a format with
 // one %s for the workload).
-func (b *escalationBuilder) execTargets(ns, format string) []Step {
-	var out []Step
+func (b *escalationBuilder) execTargets(ns, format string) []target {
+	var out []target
 	for _, m := range b.mountedIn(ns) {
-		out = append(out, Step{To: m.sa, Action: fmt.Sprintf(format, m.workload.ID)})
+		out = append(out, target{m.sa, b.action(fmt.Sprintf(format, m.workload.ID))})
 	}
 	return out
 }
@@ -626,10 +837,10 @@ func (b *escalationBuilder) secretEdges() {
 	if len(tokens) == 0 {
 		return
 	}
-	targets := map[string][]Step{}
+	targets := map[string][]target{}
 	for ns, secrets := range tokens {
 		for _, o := range secrets {
-			targets[ns] = append(targets[ns], Step{To: tokenOwner(o), Action: fmt.Sprintf("read the token Secret %q", o.ID.Name)})
+			targets[ns] = append(targets[ns], target{tokenOwner(o), b.action(fmt.Sprintf("read the token Secret %q", o.ID.Name))})
 		}
 	}
 	b.scopedFanOut("read secrets", func(ns string) []Request {
@@ -648,7 +859,7 @@ func (b *escalationBuilder) secretEdges() {
 		extra := b.namedExtras(Request{Verb: "get", Resource: "secrets", Namespace: ns}, names)
 		for _, o := range secrets {
 			for _, h := range extra[o.ID.Name] {
-				b.edge(Step{From: h.p, To: tokenOwner(o), Grants: []Grant{h.g}, Action: fmt.Sprintf("get the token Secret %q", o.ID.Name)})
+				b.edge(h.p, tokenOwner(o), b.action(fmt.Sprintf("get the token Secret %q", o.ID.Name)), b.grant(h.g), false)
 			}
 		}
 	}
@@ -664,7 +875,9 @@ func tokenOwner(o *cluster.Object) Principal {
 func (b *escalationBuilder) tokenAndImpersonationEdges() {
 	byKind := map[string][]Principal{}
 	for _, p := range b.Principals() {
-		byKind[p.Kind] = append(byKind[p.Kind], p)
+		if p.Kind == rbacv1.UserKind || p.Kind == rbacv1.GroupKind {
+			byKind[p.Kind] = append(byKind[p.Kind], p)
+		}
 	}
 	for _, q := range []struct {
 		verb, subresource, action string
@@ -675,13 +888,19 @@ func (b *escalationBuilder) tokenAndImpersonationEdges() {
 		request := func(ns string) Request {
 			return Request{Verb: q.verb, Resource: "serviceaccounts", Subresource: q.subresource, Namespace: ns}
 		}
-		targets := map[string][]Step{}
+		action := b.action(q.action)
+		targets := map[string][]target{}
 		for ns, sas := range b.serviceAccounts {
-			for _, sa := range sas {
-				targets[ns] = append(targets[ns], Step{To: sa, Action: q.action})
+			ts := make([]target, len(sas))
+			for i, sa := range sas {
+				ts[i] = target{sa, action}
 			}
+			targets[ns] = ts
 		}
 		b.scopedFanOut(q.verb+" serviceaccounts/"+q.subresource, func(ns string) []Request { return []Request{request(ns)} }, targets)
+		if len(b.named) == 0 {
+			continue
+		}
 		for _, ns := range sortedKeys(b.serviceAccounts) {
 			sas := b.serviceAccounts[ns]
 			names := make([]string, len(sas))
@@ -691,7 +910,7 @@ func (b *escalationBuilder) tokenAndImpersonationEdges() {
 			extra := b.namedExtras(request(ns), names)
 			for _, sa := range sas {
 				for _, h := range extra[sa.Name] {
-					b.edge(Step{From: h.p, To: sa, Action: q.action, Grants: []Grant{h.g}})
+					b.edge(h.p, sa, action, b.grant(h.g), false)
 				}
 			}
 		}
@@ -706,25 +925,20 @@ func (b *escalationBuilder) namedEdges(r Request, targets []Principal, action st
 	if len(targets) == 0 {
 		return
 	}
+	act := b.action(action)
 	names := make([]string, len(targets))
-	steps := make([]Step, len(targets))
+	steps := make([]target, len(targets))
 	for i, t := range targets {
 		names[i] = t.Name
-		steps[i] = Step{To: t, Action: action}
+		steps[i] = target{t, act}
 	}
 	b.fanOut(fmt.Sprintf("%s %s", r.Verb, r.Resource), b.holders(r), steps)
 	extra := b.namedExtras(r, names)
 	for _, t := range targets {
 		for _, h := range extra[t.Name] {
-			b.edge(Step{From: h.p, To: t, Action: action, Grants: []Grant{h.g}})
+			b.edge(h.p, t, act, b.grant(h.g), false)
 		}
 	}
-}
-
-// shortestChains computes the first step of every principal's shortest
-// chain to cluster-admin.
-func (b *escalationBuilder) shortestChains() {
-	b.e.next = b.e.shortestTo(ClusterAdmin)
 }
 
 // shortestTo runs one breadth-first search from target over the reversed
@@ -733,50 +947,76 @@ func (b *escalationBuilder) shortestChains() {
 // hub → target is one step), so the search keeps a double-ended queue:
 // free edges go to the front. Nodes and edges are visited in sorted order,
 // so the chain chosen among equally short ones is the same on every run.
-func (e *Escalation) shortestTo(target Principal) map[Principal]*Step {
-	nodes := e.Principals()
-	for h := range e.hubs {
-		nodes = append(nodes, h)
-	}
-	sortPrincipals(nodes)
-	// The graph is complete, so pointers into its edge slices stay valid.
-	reverse := map[Principal][]*Step{}
-	for _, p := range nodes {
-		out := e.edges[p]
-		for i := range out {
-			reverse[out[i].To] = append(reverse[out[i].To], &out[i])
+func (e *Escalation) shortestTo(target int32) shortest {
+	n := len(e.nodes)
+	// The reversed edges, as (from, index) pairs grouped by their end, in
+	// node order then edge order.
+	start := make([]int32, n+1)
+	for id := range e.out {
+		for _, ed := range e.out[id] {
+			start[ed.to+1]++
 		}
 	}
-	next := map[Principal]*Step{}
-	dist := map[Principal]int{target: 0}
-	done := map[Principal]bool{}
-	queue := []Principal{target}
-	for len(queue) > 0 {
-		cur := queue[0]
-		queue = queue[1:]
+	for i := 0; i < n; i++ {
+		start[i+1] += start[i]
+	}
+	type rev struct{ from, k int32 }
+	revs := make([]rev, start[n])
+	fill := append([]int32(nil), start[:n]...)
+	for _, id := range e.sortedIDs(func(int32) bool { return true }) {
+		for k, ed := range e.out[id] {
+			revs[fill[ed.to]] = rev{id, int32(k)}
+			fill[ed.to]++
+		}
+	}
+	fill = nil
+	res := shortest{first: make([]int32, n)}
+	dist := make([]int32, n)
+	for i := range dist {
+		dist[i] = -1
+		res.first[i] = -1
+	}
+	done := make([]bool, n)
+	dist[target] = 0
+	// The queue: front is a stack of the nodes pushed to the front (its
+	// top first), back the nodes pushed to the back from head on.
+	var front []int32
+	back := []int32{target}
+	head := 0
+	for len(front) > 0 || head < len(back) {
+		var cur int32
+		if len(front) > 0 {
+			cur = front[len(front)-1]
+			front = front[:len(front)-1]
+		} else {
+			cur = back[head]
+			head++
+		}
 		if done[cur] {
 			continue
 		}
 		done[cur] = true
-		for _, s := range reverse[cur] {
-			cost := 1
-			if e.hubs[s.To] {
-				cost = 0
-			}
-			d, seen := dist[s.From]
-			if seen && d <= dist[cur]+cost {
+		cost := int32(1)
+		if e.hub[cur] {
+			cost = 0
+		}
+		for _, r := range revs[start[cur]:start[cur+1]] {
+			if d := dist[r.from]; d >= 0 && d <= dist[cur]+cost {
 				continue
 			}
-			dist[s.From] = dist[cur] + cost
-			next[s.From] = s
+			dist[r.from] = dist[cur] + cost
+			if res.first[r.from] < 0 {
+				res.n++
+			}
+			res.first[r.from] = r.k
 			if cost == 0 {
-				queue = append([]Principal{s.From}, queue...)
+				front = append(front, r.from)
 			} else {
-				queue = append(queue, s.From)
+				back = append(back, r.from)
 			}
 		}
 	}
-	return next
+	return res
 }
 
 // ChainsTo returns the shortest chain of every principal that can reach
@@ -786,10 +1026,15 @@ func (e *Escalation) shortestTo(target Principal) map[Principal]*Step {
 func (e *Escalation) ChainsTo(target Principal) []Chain {
 	next := e.next
 	if target != ClusterAdmin {
-		next = e.shortestTo(target)
+		id, ok := e.ids[target]
+		if !ok {
+			return nil
+		}
+		next = e.shortestTo(id)
 	}
 	var out []Chain
-	for _, p := range e.Principals() {
+	for _, id := range e.sorted {
+		p := e.nodes[id]
 		c, ok := e.follow(next, p, target)
 		if !ok || c.Steps[0].Membership || (p == Principal{Kind: rbacv1.GroupKind, Name: mastersGroup} && target == ClusterAdmin) {
 			continue
@@ -802,23 +1047,32 @@ func (e *Escalation) ChainsTo(target Principal) []Chain {
 
 // follow walks the first steps from p to target, reading each holder →
 // hub → target pair as one step.
-func (e *Escalation) follow(next map[Principal]*Step, p, target Principal) (Chain, bool) {
+func (e *Escalation) follow(next shortest, p, target Principal) (Chain, bool) {
 	c := Chain{From: p}
-	for cur, hops := p, 0; cur != target; hops++ {
-		first, ok := next[cur]
-		if !ok || hops > len(next) {
+	cur, ok := e.ids[p]
+	if !ok {
+		if p == target {
+			return c, false
+		}
+		return Chain{}, false
+	}
+	for hops := 0; e.nodes[cur] != target; hops++ {
+		k := next.first[cur]
+		if k < 0 || hops > next.n {
 			return Chain{}, false
 		}
-		s := *first
-		if e.hubs[s.To] {
-			out, ok := next[s.To]
-			if !ok {
+		s := e.step(cur, k)
+		to := e.out[cur][k].to
+		if e.hub[to] {
+			k2 := next.first[to]
+			if k2 < 0 {
 				return Chain{}, false
 			}
-			s = merge(s, *out)
+			s = merge(s, e.step(to, k2))
+			to = e.out[to][k2].to
 		}
 		c.Steps = append(c.Steps, s)
-		cur = s.To
+		cur = to
 	}
 	return c, len(c.Steps) > 0
 }
