@@ -25,6 +25,19 @@
 // namespace lacks, which Service reaches which dashboard, NetworkPolicy
 // reachability) and node checks do not: ScopeOf says why for each.
 //
+// # Image signatures
+//
+// With EvaluatorOptions.Images (webhook serve --key or --trusted-root),
+// the cosign signatures of the images a workload's containers name are
+// verified in their registries before the checks run, and passed to them
+// as check.Options.Images, so supplychain/unsigned-image judges them as
+// scan --images does (ScopeWith). Images caches each reference's outcome
+// for a TTL, verifies the images of one review concurrently, and bounds
+// each verification by a timeout; an image that could not be verified is
+// reported, never admitted unjudged in deny mode. The other image-scan
+// checks need the image's layers and do not run at admission. Without
+// Images no registry is asked.
+//
 // # Modes
 //
 // The generated ValidatingWebhookConfiguration sends each namespace's

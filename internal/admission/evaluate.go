@@ -1,6 +1,7 @@
 package admission
 
 import (
+	"context"
 	"errors"
 	"sync/atomic"
 	"time"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/palisade-sec/palisade/internal/check"
 	"github.com/palisade-sec/palisade/internal/cluster"
+	"github.com/palisade-sec/palisade/internal/imagefacts"
 	"github.com/palisade-sec/palisade/internal/source"
 )
 
@@ -39,6 +41,7 @@ type Evaluator struct {
 	decoder  *source.Decoder
 	limits   source.Limits
 	accounts ServiceAccounts
+	images   *Images // nil: signatures are not verified
 	config   atomic.Pointer[check.Config]
 	now      func() time.Time
 }
@@ -58,6 +61,10 @@ type EvaluatorOptions struct {
 	ServiceAccounts ServiceAccounts
 	// Now decides which waivers have expired; nil means time.Now.
 	Now func() time.Time
+	// Images, when set, verifies the signatures of the images of each
+	// workload judged, and supplychain/unsigned-image runs (ScopeWith
+	// VerifiesSignatures). Nil means no registry is ever asked.
+	Images *Images
 }
 
 // NewEvaluator splits the registry into the checks that run at admission.
@@ -73,13 +80,14 @@ func NewEvaluator(opts EvaluatorOptions) *Evaluator {
 		decoder:  &source.Decoder{Limits: opts.Limits, Workers: 1},
 		limits:   opts.Limits.WithDefaults(),
 		accounts: opts.ServiceAccounts,
+		images:   opts.Images,
 		now:      opts.Now,
 	}
 	if e.now == nil {
 		e.now = time.Now
 	}
 	for _, c := range reg.All() {
-		scope := ScopeOf(c)
+		scope := ScopeWith(c, ScopeOptions{VerifiesSignatures: opts.Images != nil})
 		if !scope.Applies {
 			continue
 		}
@@ -171,8 +179,19 @@ func isBindingKind(kind string) bool {
 	return false
 }
 
-// Judge runs the checks that apply at admission over one object.
+// Judge runs the checks that apply at admission over one object; with
+// Images, after verifying the signatures of its images.
 func (e *Evaluator) Judge(o *cluster.Object) *Judgement {
+	var images imagefacts.Lookup
+	if e.images != nil {
+		images = e.images.Lookup(context.Background(), o)
+	}
+	return e.judge(o, images)
+}
+
+// judge runs the checks over one object with what is known of its images
+// (nil when signatures are not verified).
+func (e *Evaluator) judge(o *cluster.Object, images imagefacts.Lookup) *Judgement {
 	reg := e.objects
 	if isBindingKind(o.ID.Kind) {
 		reg = e.bindings
@@ -183,7 +202,7 @@ func (e *Evaluator) Judge(o *cluster.Object) *Judgement {
 			objects = append(objects, sa)
 		}
 	}
-	res := check.Run(cluster.NewSnapshot(objects), check.Options{Registry: reg, Config: e.config.Load(), Workers: 1, Now: e.now()})
+	res := check.Run(cluster.NewSnapshot(objects), check.Options{Registry: reg, Config: e.config.Load(), Workers: 1, Now: e.now(), Images: images})
 	j := &Judgement{Object: o.ID}
 	for _, f := range res.Findings {
 		if f.Object == o.ID {

@@ -2,6 +2,7 @@ package admission
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/palisade-sec/palisade/internal/check"
 	"github.com/palisade-sec/palisade/internal/cluster"
+	"github.com/palisade-sec/palisade/internal/imagefacts"
 )
 
 // DefaultMaxRequestBytes bounds an AdmissionReview body. The API server
@@ -111,7 +113,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := review.Request
-	resp, decision := h.Review(req, mode)
+	resp, decision := h.ReviewContext(r.Context(), req, mode)
 	out := admissionv1.AdmissionReview{TypeMeta: review.TypeMeta, Response: resp}
 	buf.Reset()
 	if err := json.NewEncoder(buf).Encode(&out); err != nil {
@@ -190,6 +192,12 @@ func (h *Handler) read(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer
 // Review judges one admission request in a mode and returns the response
 // and the decision as the requests metric counts it.
 func (h *Handler) Review(req *admissionv1.AdmissionRequest, mode Mode) (*admissionv1.AdmissionResponse, string) {
+	return h.ReviewContext(context.Background(), req, mode)
+}
+
+// ReviewContext is Review for a request that ends with ctx: when the
+// evaluator verifies image signatures, it waits for them no longer.
+func (h *Handler) ReviewContext(ctx context.Context, req *admissionv1.AdmissionRequest, mode Mode) (*admissionv1.AdmissionResponse, string) {
 	resp := &admissionv1.AdmissionResponse{UID: req.UID, Allowed: true}
 	dryRun := req.DryRun != nil && *req.DryRun
 	if len(req.Object.Raw) == 0 || (req.Operation != admissionv1.Create && req.Operation != admissionv1.Update) || !h.eval.Judges(req.Kind.Kind) {
@@ -222,14 +230,24 @@ func (h *Handler) Review(req *admissionv1.AdmissionRequest, mode Mode) (*admissi
 		obj.ID.Name = obj.Meta.GetGenerateName() + "*" // named by the API server after admission
 	}
 
-	j := h.eval.Judge(obj)
-	var before map[string]bool
+	var old *cluster.Object
 	if req.Operation == admissionv1.Update && len(req.OldObject.Raw) > 0 {
-		if old, err := h.eval.DecodeAs(req.OldObject.Raw, &gvk, req.Namespace); err == nil {
-			before = map[string]bool{}
-			for _, f := range h.eval.Judge(old).Findings {
-				before[findingKey(&f)] = true
-			}
+		if o, err := h.eval.DecodeAs(req.OldObject.Raw, &gvk, req.Namespace); err == nil {
+			old = o
+		}
+	}
+	var images imagefacts.Lookup
+	if h.eval.images != nil {
+		// The old object's images too, so a finding an update did not add
+		// is recognised as such.
+		images = h.eval.images.Lookup(ctx, obj, old)
+	}
+	j := h.eval.judge(obj, images)
+	var before map[string]bool
+	if old != nil {
+		before = map[string]bool{}
+		for _, f := range h.eval.judge(old, images).Findings {
+			before[findingKey(&f)] = true
 		}
 	}
 	effective := mode

@@ -52,10 +52,33 @@ var clusterCheckReasons = map[string]string{
 //     the binding alone; the others judge several objects together (what
 //     a namespace lacks, which Service reaches which Deployment) and are
 //     left to `palisade scan --cluster`.
-func ScopeOf(c *check.Check) Scope {
+//
+// ScopeOf is the scope of a webhook that does not verify signatures;
+// ScopeWith says what one that does runs.
+func ScopeOf(c *check.Check) Scope { return ScopeWith(c, ScopeOptions{}) }
+
+// ScopeOptions say what a webhook does beyond judging the object alone.
+type ScopeOptions struct {
+	// VerifiesSignatures is a webhook that verifies the cosign signature of
+	// each container image in its registry (webhook serve --key or
+	// --trusted-root): the checks in signatureChecks then run.
+	VerifiesSignatures bool
+}
+
+// signatureChecks are the image-scan checks that read only an image's
+// signature, which the webhook can verify within a review (see Images);
+// the other image-scan checks need the image's layers.
+var signatureChecks = map[string]bool{"supplychain/unsigned-image": true}
+
+// ScopeWith is ScopeOf for a webhook configured as o says.
+func ScopeWith(c *check.Check, o ScopeOptions) Scope {
 	switch {
+	case c.ReadsImageScan && signatureChecks[c.ID] && o.VerifiesSignatures:
+		return Scope{Applies: true, Kinds: WorkloadKinds, How: "the cosign signature of each container's image, verified in its registry, cached per image"}
+	case c.ReadsImageScan && signatureChecks[c.ID]:
+		return Scope{Reason: "runs only when `palisade webhook serve` verifies signatures (--key or --trusted-root); `palisade scan --images --key` judges it"}
 	case c.ReadsImageScan:
-		return Scope{Reason: "judges what an image scan found (vulnerabilities, signatures, base OS, where the tag points), which pulls each image and takes seconds, too slow for admission; `palisade scan --images` judges it"}
+		return Scope{Reason: "judges what an image scan found in the image's layers (vulnerabilities, base OS, where the tag points), which pulls each image and takes seconds, too slow for admission; `palisade scan --images` judges it"}
 	case c.Pod != nil && strings.HasPrefix(c.ID, "network/"):
 		return Scope{Reason: "judges which NetworkPolicies apply to the pod, which the request does not hold: alone, every pod would look unprotected; `palisade scan --cluster` and `palisade netpol` judge it"}
 	case c.Pod != nil:

@@ -39,13 +39,33 @@ func (o *imageScanOptions) addFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.platform, "platform", image.DefaultPlatform, "os/arch[/variant] to read from a multi-arch image")
 	f.StringVar(&o.dbDir, "db", "", "vulnerability database directory (default $"+vulndb.EnvDir+", else palisade/vulndb in the user cache directory)")
 	f.BoolVar(&o.skipVulns, "skip-vulns", false, "list packages but do not match vulnerabilities")
+	f.IntVar(&o.workers, "image-workers", 2, "how many images to scan at once")
+	o.addSignatureFlags(f)
+}
+
+// addSignatureFlags adds the flags that say which cosign signatures to
+// trust, and how to reach registries: shared by image, scan --images and
+// webhook serve.
+func (o *imageScanOptions) addSignatureFlags(f *pflag.FlagSet) {
 	f.StringArrayVar(&o.keys, "key", nil, "verify cosign signatures with this PEM public key file (repeatable)")
 	f.StringVar(&o.trustedRoot, "trusted-root", "", "verify keyless cosign signatures against this Sigstore trusted_root.json (no network)")
 	f.StringVar(&o.identity, "certificate-identity", "", "keyless: the signer identity (email or URI) the certificate must name")
 	f.StringVar(&o.identityRegexp, "certificate-identity-regexp", "", "keyless: a regular expression the certificate's identity must match")
 	f.StringVar(&o.issuer, "certificate-oidc-issuer", "", "keyless: the OIDC issuer the certificate must name")
 	f.BoolVar(&o.insecure, "insecure-registry", false, "reach registries over plain HTTP (loopback registries always are)")
-	f.IntVar(&o.workers, "image-workers", 2, "how many images to scan at once")
+}
+
+// signatureVerifier is the verifier the signature flags describe.
+func (o *imageScanOptions) signatureVerifier() (*imagesig.Verifier, error) {
+	cfg := imagesig.Config{PublicKeyFiles: o.keys, TrustedRootFile: o.trustedRoot}
+	if o.identity != "" || o.identityRegexp != "" || o.issuer != "" {
+		cfg.Identities = []imagesig.Identity{{Issuer: o.issuer, Subject: o.identity, SubjectRegexp: o.identityRegexp}}
+	}
+	pol, err := imagesig.LoadPolicy(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return imagesig.NewVerifier(pol)
 }
 
 // imageOptions are the image loader's options from the flags.
@@ -64,15 +84,7 @@ func (o *imageScanOptions) build(stderr, progress io.Writer, loader imagescan.Lo
 	scalibrlog.SetLogger(scalibrLog{stderr})
 	opts := imagescan.Options{Loader: loader, ResolveTags: true, Workers: o.workers, Progress: progress}
 	if o.verifying() {
-		cfg := imagesig.Config{PublicKeyFiles: o.keys, TrustedRootFile: o.trustedRoot}
-		if o.identity != "" || o.identityRegexp != "" || o.issuer != "" {
-			cfg.Identities = []imagesig.Identity{{Issuer: o.issuer, Subject: o.identity, SubjectRegexp: o.identityRegexp}}
-		}
-		pol, err := imagesig.LoadPolicy(cfg)
-		if err != nil {
-			return nil, nil, closeFn, &exitError{ExitInput, err}
-		}
-		v, err := imagesig.NewVerifier(pol)
+		v, err := o.signatureVerifier()
 		if err != nil {
 			return nil, nil, closeFn, &exitError{ExitInput, err}
 		}

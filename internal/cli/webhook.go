@@ -21,6 +21,7 @@ import (
 
 	"github.com/palisade-sec/palisade/internal/admission"
 	"github.com/palisade-sec/palisade/internal/check"
+	"github.com/palisade-sec/palisade/internal/imagescan"
 )
 
 func newWebhookCommand(s *streams) *cobra.Command {
@@ -44,8 +45,10 @@ had is returned as a warning, so an existing object can still be changed.
 
 Every check that can judge one object alone runs at admission: the Pod
 checks on every workload kind, the Object checks, and the RBAC checks on a
-binding against the built-in ClusterRoles. 'palisade webhook checks' lists
-what runs and why the rest does not.`,
+binding against the built-in ClusterRoles; with 'webhook serve --key' (or
+--trusted-root), supplychain/unsigned-image too, on a cosign signature
+verified in the image's registry. 'palisade webhook checks' lists what runs
+and why the rest does not.`,
 		Example: `  palisade webhook install --generate-tls > palisade-webhook.yaml && kubectl apply -f palisade-webhook.yaml
   kubectl label namespace shop palisade.dev/enforce=deny
   palisade webhook serve --tls-cert-file tls.crt --tls-private-key-file tls.key --config .palisade.yaml
@@ -70,6 +73,12 @@ type webhookServeOptions struct {
 	shutdownDelay     time.Duration
 	lookupAccounts    bool
 	kubeconfig        string
+
+	// Signature verification: the flags of scan --images that apply
+	// (--key, --trusted-root, the certificate identity, --insecure-registry).
+	images        imageScanOptions
+	imageCacheTTL time.Duration
+	imageTimeout  time.Duration
 }
 
 // serveContext is the context `webhook serve` runs in until a signal;
@@ -94,6 +103,23 @@ The certificate, key and --config file are read again every
 dropping a request: rotate the certificate by replacing the files. A
 config that does not parse is reported and the previous one stays.
 
+With --key (a cosign public key, repeatable) or --trusted-root (keyless,
+with --certificate-identity[-regexp] and --certificate-oidc-issuer), the
+webhook also verifies the cosign signature of every container image (init,
+regular, ephemeral) of each workload it reviews, as scan --images does:
+a tag is resolved to its digest in the registry and the signature must be
+over that digest. supplychain/unsigned-image then runs at admission; the
+other image checks (vulnerabilities, base OS, digest drift) still do not.
+Each image reference's outcome is reused for --image-cache-ttl, and one
+verification takes at most --image-timeout (keep it below the webhook's
+timeoutSeconds, 5 by default): an image the registry does not answer for
+in time is reported as "could not be verified: registry timeout", so deny
+mode rejects it rather than admitting it unjudged. The webhook needs
+network access to the registries, their pull credentials (docker config)
+when they are private, and the key file: mount it from a Secret and add
+--key to the Deployment's args. Without --key or --trusted-root no
+registry is ever asked.
+
 Dry-run requests are judged like any other and have no side effects.
 Bodies that are not a v1 AdmissionReview, or are over --max-request-bytes,
 get HTTP 400 with a message.
@@ -102,7 +128,10 @@ Exit status: 0 after a clean shutdown (SIGTERM or interrupt), 2 on a usage
 error or when the certificate, config or listener cannot be set up.`,
 		Example: `  palisade webhook serve --tls-cert-file tls.crt --tls-private-key-file tls.key
   palisade webhook serve --tls-cert-file tls.crt --tls-private-key-file tls.key --listen :8443 \
-      --config .palisade.yaml --default-mode deny --min-severity high --metrics-listen :9090`,
+      --config .palisade.yaml --default-mode deny --min-severity high --metrics-listen :9090
+  palisade webhook serve --tls-cert-file tls.crt --tls-private-key-file tls.key --key /etc/palisade/cosign.pub
+  palisade webhook serve --tls-cert-file tls.crt --tls-private-key-file tls.key --trusted-root trusted_root.json \
+      --certificate-identity-regexp '^https://github.com/acme/' --certificate-oidc-issuer https://token.actions.githubusercontent.com`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return o.run(cmd, s)
@@ -121,7 +150,38 @@ error or when the certificate, config or listener cannot be set up.`,
 	f.DurationVar(&o.shutdownDelay, "shutdown-delay", 5*time.Second, "on SIGTERM, how long /readyz fails before the listener closes")
 	f.BoolVar(&o.lookupAccounts, "lookup-service-accounts", false, "watch each namespace's default ServiceAccount (list and watch on serviceaccounts named default) so workload/service-account-token-automount sees it, as a scan of the cluster does")
 	f.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig for --lookup-service-accounts (default: the pod's service account in a cluster, else $KUBECONFIG or ~/.kube/config)")
+	o.images.addSignatureFlags(f)
+	f.DurationVar(&o.imageCacheTTL, "image-cache-ttl", admission.DefaultImageCacheTTL, "with --key or --trusted-root, how long an image reference's verification is reused (a tag moved to another image is seen after it)")
+	f.DurationVar(&o.imageTimeout, "image-timeout", admission.DefaultImageTimeout, "with --key or --trusted-root, the longest one image's verification may take; keep it below the webhook's timeoutSeconds")
 	return cmd
+}
+
+// maxImageTimeout is the API server's largest webhook timeoutSeconds.
+const maxImageTimeout = 30 * time.Second
+
+// imageVerifier is the signature verifier --key or --trusted-root
+// describe, or nil without them.
+func (o *webhookServeOptions) imageVerifier(cmd *cobra.Command) (*admission.Images, error) {
+	if !o.images.verifying() {
+		for _, name := range []string{"certificate-identity", "certificate-identity-regexp", "certificate-oidc-issuer", "insecure-registry", "image-cache-ttl", "image-timeout"} {
+			if cmd.Flags().Changed(name) {
+				return nil, fmt.Errorf("--%s applies to signature verification: add --key or --trusted-root", name)
+			}
+		}
+		return nil, nil
+	}
+	if o.imageCacheTTL <= 0 || o.imageTimeout <= 0 || o.imageTimeout >= maxImageTimeout {
+		return nil, fmt.Errorf("--image-cache-ttl must be above 0 and --image-timeout above 0 and below %s (the webhook's timeoutSeconds is at most 30)", maxImageTimeout)
+	}
+	v, err := o.images.signatureVerifier()
+	if err != nil {
+		return nil, err
+	}
+	verifier := struct {
+		imagescan.Loader   // ResolveDigest
+		imagescan.Verifier // Verify
+	}{imagescan.RegistryLoader(o.images.imageOptions()), imagescan.SignatureVerifier(v, o.images.remoteOptions()...)}
+	return admission.NewImages(admission.ImageOptions{Verifier: verifier, TTL: o.imageCacheTTL, Timeout: o.imageTimeout}), nil
 }
 
 func (o *webhookServeOptions) run(cmd *cobra.Command, s *streams) error {
@@ -142,6 +202,10 @@ func (o *webhookServeOptions) run(cmd *cobra.Command, s *streams) error {
 	if !o.lookupAccounts && cmd.Flags().Changed("kubeconfig") {
 		return &exitError{ExitInput, errors.New("--kubeconfig applies to --lookup-service-accounts: add it")}
 	}
+	images, err := o.imageVerifier(cmd)
+	if err != nil {
+		return &exitError{ExitInput, err}
+	}
 	configPath := o.configPath
 	if configPath == "" {
 		if _, err := os.Stat(check.ConfigFileName); err == nil {
@@ -159,7 +223,7 @@ func (o *webhookServeOptions) run(cmd *cobra.Command, s *streams) error {
 	defer stop()
 
 	var accounts *admission.ServiceAccountCache
-	evalOpts := admission.EvaluatorOptions{}
+	evalOpts := admission.EvaluatorOptions{Images: images}
 	if o.lookupAccounts {
 		cfg, err := webhookRESTConfig(o.kubeconfig)
 		if err != nil {
@@ -204,6 +268,12 @@ func (o *webhookServeOptions) run(cmd *cobra.Command, s *streams) error {
 	fmt.Fprintf(s.err, "palisade webhook: default mode %s, findings at or above %s count", mode, sev)
 	if configPath != "" {
 		fmt.Fprintf(s.err, ", config %s", configPath)
+	}
+	if images != nil {
+		fmt.Fprintf(s.err, ", image signatures verified (cached %s, timeout %s)", o.imageCacheTTL, o.imageTimeout)
+		if o.imageTimeout >= 5*time.Second {
+			fmt.Fprintf(s.err, "; note: --image-timeout %s is not below the default timeoutSeconds 5: install with a larger --timeout-seconds", o.imageTimeout)
+		}
 	}
 	fmt.Fprintln(s.err)
 	err = srv.Serve(ctx, ln)
@@ -384,7 +454,9 @@ func newWebhookChecksCommand(s *streams) *cobra.Command {
 			fmt.Fprintln(tw, "ID\tSEVERITY\tAT ADMISSION\tKINDS OR REASON")
 			for _, c := range check.Default().All() {
 				sc := admission.ScopeOf(c)
-				if sc.Applies {
+				if sv := admission.ScopeWith(c, admission.ScopeOptions{VerifiesSignatures: true}); !sc.Applies && sv.Applies {
+					fmt.Fprintf(tw, "%s\t%s\twith --key/--trusted-root\t%s (%s)\n", c.ID, c.Severity, strings.Join(sv.Kinds, ", "), sv.How)
+				} else if sc.Applies {
 					fmt.Fprintf(tw, "%s\t%s\tyes\t%s (%s)\n", c.ID, c.Severity, strings.Join(sc.Kinds, ", "), sc.How)
 				} else {
 					fmt.Fprintf(tw, "%s\t%s\tno\t%s\n", c.ID, c.Severity, sc.Reason)

@@ -14,6 +14,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 
 	"github.com/palisade-sec/palisade/internal/admission"
 	"github.com/palisade-sec/palisade/internal/check"
+	"github.com/palisade-sec/palisade/internal/imagesig/sigtest"
 	"github.com/palisade-sec/palisade/internal/source"
 )
 
@@ -248,6 +250,10 @@ func TestWebhookUsageErrors(t *testing.T) {
 		{"serve bad severity", []string{"webhook", "serve", "--tls-cert-file", "a", "--tls-private-key-file", "b", "--min-severity", "severe"}, "--min-severity"},
 		{"serve missing files", []string{"webhook", "serve", "--tls-cert-file", filepath.Join(dir, "a"), "--tls-private-key-file", filepath.Join(dir, "b")}, "no such file"},
 		{"serve kubeconfig without lookups", []string{"webhook", "serve", "--tls-cert-file", "a", "--tls-private-key-file", "b", "--kubeconfig", "k"}, "add it"},
+		{"serve image timeout without key", []string{"webhook", "serve", "--tls-cert-file", "a", "--tls-private-key-file", "b", "--image-timeout", "1s"}, "--image-timeout applies to signature verification: add --key or --trusted-root"},
+		{"serve identity without key", []string{"webhook", "serve", "--tls-cert-file", "a", "--tls-private-key-file", "b", "--certificate-identity", "me@example.com"}, "add --key or --trusted-root"},
+		{"serve image timeout too long", []string{"webhook", "serve", "--tls-cert-file", "a", "--tls-private-key-file", "b", "--key", "k.pub", "--image-timeout", "30s"}, "--image-timeout above 0 and below 30s"},
+		{"serve missing key file", []string{"webhook", "serve", "--tls-cert-file", "a", "--tls-private-key-file", "b", "--key", filepath.Join(dir, "nope.pub")}, "nope.pub"},
 		{"install timeout", []string{"webhook", "install", "--timeout-seconds", "31"}, "1 to 30"},
 		{"install two CAs", []string{"webhook", "install", "--generate-tls", "--ca-bundle-file", filepath.Join(dir, "ca.crt")}, "drop --ca-bundle-file"},
 		{"install validity alone", []string{"webhook", "install", "--tls-validity", "24h"}, "applies to --generate-tls"},
@@ -277,40 +283,118 @@ func TestWebhookChecks(t *testing.T) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
+	// unsigned-image runs when serve verifies signatures; the other image
+	// checks never do.
+	rows := map[string]string{}
+	for _, l := range strings.Split(out, "\n") {
+		if f := strings.Fields(l); len(f) > 3 {
+			rows[f[0]] = f[2]
+		}
+	}
+	for id, want := range map[string]string{"supplychain/unsigned-image": "with", "supplychain/vulnerable-image": "no", "supplychain/eol-base-image": "no", "supplychain/image-digest-drift": "no", "supplychain/image-tag-mutable": "yes"} {
+		if rows[id] != want {
+			t.Errorf("%s: at admission %q, want %q", id, rows[id], want)
+		}
+	}
+	if !strings.Contains(out, "with --key/--trusted-root  Pod, Deployment") {
+		t.Errorf("unsigned-image row does not say when and where it runs:\n%s", grepLines(out, "unsigned-image"))
+	}
 }
 
 // TestWebhookServe starts `palisade webhook serve`, asks it for a review
 // and its health over TLS, and stops it as SIGTERM would: exit 0.
 func TestWebhookServe(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"config.yaml": "{}\n"})
+	srv := startServe(t, "--config", filepath.Join(dir, "config.yaml"))
+	body := `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u1","kind":{"group":"","version":"v1","kind":"Pod"},"namespace":"shop","operation":"CREATE",` +
+		`"object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"shop"},"spec":{"containers":[{"name":"c","image":"x:1","securityContext":{"privileged":true}}]}}}}`
+	if allowed, msg := srv.review(t, body); allowed {
+		t.Errorf("privileged pod admitted: %s", msg)
+	}
+	srv.stop(t)
+}
+
+// TestWebhookServeVerifiesSignatures: with --key, serve verifies the
+// signatures of a pod's images in a registry on loopback, with the real
+// verifier: a signed image is admitted, an unsigned one rejected by
+// supplychain/unsigned-image.
+func TestWebhookServeVerifiesSignatures(t *testing.T) {
+	host := sigtest.NewRegistry(t)
+	signed := sigtest.PushImage(t, host, "shop/signed")
+	sigtest.PushImage(t, host, "shop/unsigned")
+	key, pub := sigtest.NewKey(t)
+	sigtest.SignImage(t, signed, key)
+	keyFile := sigtest.WriteFile(t, "cosign.pub", pub)
+	srv := startServe(t, "--key", keyFile, "--image-timeout", "2s", "--image-cache-ttl", "1m", "--min-severity", "high")
+	pod := func(image string) string {
+		return `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u1","kind":{"group":"","version":"v1","kind":"Pod"},"namespace":"shop","operation":"CREATE",` +
+			`"object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"shop"},"spec":{"automountServiceAccountToken":false,` +
+			`"securityContext":{"runAsNonRoot":true,"seccompProfile":{"type":"RuntimeDefault"}},"containers":[{"name":"app","image":"` + image + `",` +
+			`"resources":{"limits":{"cpu":"100m","memory":"32Mi"}},"securityContext":{"allowPrivilegeEscalation":false,"readOnlyRootFilesystem":true,"capabilities":{"drop":["ALL"]}}}]}}}}`
+	}
+	if allowed, msg := srv.review(t, pod(host+"/shop/signed:latest")); !allowed {
+		t.Errorf("signed image (by tag) rejected: %s", msg)
+	}
+	allowed, msg := srv.review(t, pod(host+"/shop/unsigned:latest"))
+	if allowed || !strings.Contains(msg, `supplychain/unsigned-image (high) at spec.containers[0].image: container "app" image "`+host+`/shop/unsigned:latest" has no signature that verifies: no signature`) {
+		t.Errorf("unsigned image: allowed %v: %s", allowed, msg)
+	}
+	srv.stop(t)
+	if !strings.Contains(srv.errOut(), "image signatures verified (cached 1m0s, timeout 2s)") {
+		t.Errorf("startup line does not say signatures are verified: %s", srv.errOut())
+	}
+}
+
+// servedWebhook is `palisade webhook serve` running in the test.
+type servedWebhook struct {
+	addr   string
+	client *http.Client
+	cancel context.CancelFunc
+	done   chan int
+	mu     sync.Mutex
+	stderr string
+}
+
+func (s *servedWebhook) errOut() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stderr
+}
+
+// startServe runs `palisade webhook serve` with a new certificate on a
+// loopback port, with args added, and waits until it is ready.
+func startServe(t *testing.T, args ...string) *servedWebhook {
+	t.Helper()
 	b, err := admission.NewTLSBundle(nil, []net.IP{net.ParseIP("127.0.0.1")}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := writeFiles(t, map[string]string{"tls.crt": string(b.Cert), "tls.key": string(b.Key), "config.yaml": "{}\n"})
+	dir := writeFiles(t, map[string]string{"tls.crt": string(b.Cert), "tls.key": string(b.Key)})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
+	s := &servedWebhook{addr: ln.Addr().String(), done: make(chan int, 1)}
 	ln.Close()
 	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
 	old := serveContext
 	serveContext = func(context.Context) (context.Context, context.CancelFunc) { return ctx, cancel }
-	defer func() { serveContext = old }()
-	done := make(chan int)
-	var errOut string
+	t.Cleanup(func() { serveContext = old })
 	go func() {
-		var code int
-		code, _, errOut = run(t, "", "webhook", "serve", "--listen", addr, "--shutdown-delay", "0s",
-			"--tls-cert-file", filepath.Join(dir, "tls.crt"), "--tls-private-key-file", filepath.Join(dir, "tls.key"), "--config", filepath.Join(dir, "config.yaml"))
-		done <- code
+		code, _, errOut := run(t, "", append([]string{"webhook", "serve", "--listen", s.addr, "--shutdown-delay", "0s",
+			"--tls-cert-file", filepath.Join(dir, "tls.crt"), "--tls-private-key-file", filepath.Join(dir, "tls.key")}, args...)...)
+		s.mu.Lock()
+		s.stderr = errOut
+		s.mu.Unlock()
+		s.done <- code
 	}()
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(b.CA)
-	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	s.client = &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		resp, err := client.Get("https://" + addr + "/readyz")
+		resp, err := s.client.Get("https://" + s.addr + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -322,29 +406,53 @@ func TestWebhookServe(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	body := `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u1","kind":{"group":"","version":"v1","kind":"Pod"},"namespace":"shop","operation":"CREATE",` +
-		`"object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"shop"},"spec":{"containers":[{"name":"c","image":"x:1","securityContext":{"privileged":true}}]}}}}`
-	resp, err := client.Post("https://"+addr+"/validate/deny", "application/json", strings.NewReader(body))
+	return s
+}
+
+// review posts an AdmissionReview to /validate/deny and returns whether
+// it was allowed and the rejection message.
+func (s *servedWebhook) review(t *testing.T, body string) (bool, string) {
+	t.Helper()
+	resp, err := s.client.Post("https://"+s.addr+"/validate/deny", "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer resp.Body.Close()
 	var review struct {
 		Response struct {
 			UID     string `json:"uid"`
 			Allowed bool   `json:"allowed"`
+			Status  struct {
+				Message string `json:"message"`
+			} `json:"status"`
 		} `json:"response"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&review); err != nil || review.Response.UID != "u1" || review.Response.Allowed {
-		t.Errorf("review: %v %+v", err, review)
+	if err := json.NewDecoder(resp.Body).Decode(&review); err != nil || review.Response.UID != "u1" {
+		t.Fatalf("review: %v %+v", err, review)
 	}
-	resp.Body.Close()
-	cancel()
+	return review.Response.Allowed, review.Response.Status.Message
+}
+
+// stop shuts serve down as SIGTERM would and wants exit 0.
+func (s *servedWebhook) stop(t *testing.T) {
+	t.Helper()
+	s.cancel()
 	select {
-	case code := <-done:
+	case code := <-s.done:
 		if code != ExitOK {
-			t.Errorf("exit %d after shutdown: %s", code, errOut)
+			t.Errorf("exit %d after shutdown: %s", code, s.errOut())
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop")
 	}
+}
+
+func grepLines(text, word string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, word) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
