@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -122,21 +123,12 @@ func imagesOf(objs ...*cluster.Object) []string {
 		}
 		for _, c := range pt.Containers() {
 			img := c.Container.Image
-			if img != "" && !contains(out, img) {
+			if img != "" && !slices.Contains(out, img) {
 				out = append(out, img)
 			}
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Lookup returns the facts (Digest and Signature) of the images the

@@ -34,18 +34,5 @@ func BenchmarkReviewDeploymentSignaturesCached(b *testing.B) {
 	if warm.Code != http.StatusOK || !bytes.Contains(warm.Body.Bytes(), []byte(`"allowed":true`)) {
 		b.Fatal(warm.Body.String())
 	}
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			req := httptest.NewRequest(http.MethodPost, "/validate", bytes.NewReader(body))
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
-			if rec.Code != http.StatusOK {
-				b.Error(rec.Body.String())
-				return
-			}
-		}
-	})
+	benchmarkReviews(b, h, body)
 }

@@ -2,9 +2,6 @@ package e2e
 
 import (
 	"context"
-	"io"
-	"net"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -44,35 +41,7 @@ func (c *countingVerifier) Verify(ctx context.Context, digestRef string) imagefa
 // image signatures with images, counting findings at or above high.
 func startImageWebhook(t *testing.T, images *admission.Images) *webhookUnderTest {
 	t.Helper()
-	w := &webhookUnderTest{dir: t.TempDir()}
-	var err error
-	w.bundle, err = admission.NewTLSBundle(nil, []net.IP{net.ParseIP("127.0.0.1")}, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.writeFile(t, "tls.crt", w.bundle.Cert)
-	w.writeFile(t, "tls.key", w.bundle.Key)
-	eval := admission.NewEvaluator(admission.EvaluatorOptions{Images: images})
-	w.metrics = admission.NewMetrics(check.Default())
-	srv, err := admission.NewServer(admission.ServerOptions{
-		Handler:   admission.NewHandler(eval, admission.HandlerOptions{DefaultMode: admission.ModeDeny, MinSeverity: check.SeverityHigh, Metrics: w.metrics}),
-		Evaluator: eval, Metrics: w.metrics,
-		CertFile: filepath.Join(w.dir, "tls.crt"), KeyFile: filepath.Join(w.dir, "tls.key"),
-		ReloadInterval: time.Second, Log: io.Discard,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.addr = ln.Addr().String()
-	ctx, cancel := context.WithCancel(context.Background())
-	w.cancel, w.done = cancel, make(chan error, 1)
-	go func() { w.done <- srv.Serve(ctx, ln) }()
-	t.Cleanup(w.stop)
-	return w
+	return startWebhookWith(t, webhookSetup{eval: admission.EvaluatorOptions{Images: images}, minSeverity: check.SeverityHigh})
 }
 
 // signedDeployment is a restricted-compliant Deployment running image.

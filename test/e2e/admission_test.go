@@ -66,6 +66,25 @@ const admissionConfig = `waivers:
 // accounts, when set, gives it the default ServiceAccounts.
 func startWebhook(t *testing.T, accounts admission.ServiceAccounts) *webhookUnderTest {
 	t.Helper()
+	return startWebhookWith(t, webhookSetup{
+		eval:        admission.EvaluatorOptions{ServiceAccounts: accounts},
+		minSeverity: check.SeverityMedium,
+		config:      admissionConfig,
+	})
+}
+
+// webhookSetup says how startWebhookWith serves the webhook.
+type webhookSetup struct {
+	eval        admission.EvaluatorOptions
+	minSeverity check.Severity
+	// config is the .palisade.yaml the webhook reads; "" for none.
+	config string
+}
+
+// startWebhookWith serves the webhook with a new CA and a certificate for
+// 127.0.0.1, in default mode deny, until the test ends.
+func startWebhookWith(t *testing.T, setup webhookSetup) *webhookUnderTest {
+	t.Helper()
 	w := &webhookUnderTest{dir: t.TempDir()}
 	var err error
 	w.bundle, err = admission.NewTLSBundle(nil, []net.IP{net.ParseIP("127.0.0.1")}, time.Hour)
@@ -74,13 +93,17 @@ func startWebhook(t *testing.T, accounts admission.ServiceAccounts) *webhookUnde
 	}
 	w.writeFile(t, "tls.crt", w.bundle.Cert)
 	w.writeFile(t, "tls.key", w.bundle.Key)
-	w.writeFile(t, "config.yaml", []byte(admissionConfig))
-	eval := admission.NewEvaluator(admission.EvaluatorOptions{ServiceAccounts: accounts})
+	configFile := ""
+	if setup.config != "" {
+		w.writeFile(t, "config.yaml", []byte(setup.config))
+		configFile = filepath.Join(w.dir, "config.yaml")
+	}
+	eval := admission.NewEvaluator(setup.eval)
 	w.metrics = admission.NewMetrics(check.Default())
 	srv, err := admission.NewServer(admission.ServerOptions{
-		Handler:   admission.NewHandler(eval, admission.HandlerOptions{DefaultMode: admission.ModeDeny, MinSeverity: check.SeverityMedium, Metrics: w.metrics}),
+		Handler:   admission.NewHandler(eval, admission.HandlerOptions{DefaultMode: admission.ModeDeny, MinSeverity: setup.minSeverity, Metrics: w.metrics}),
 		Evaluator: eval, Metrics: w.metrics,
-		CertFile: filepath.Join(w.dir, "tls.crt"), KeyFile: filepath.Join(w.dir, "tls.key"), ConfigFile: filepath.Join(w.dir, "config.yaml"),
+		CertFile: filepath.Join(w.dir, "tls.crt"), KeyFile: filepath.Join(w.dir, "tls.key"), ConfigFile: configFile,
 		ReloadInterval: 100 * time.Millisecond, Log: io.Discard,
 	})
 	if err != nil {
