@@ -121,9 +121,8 @@ func imagesOf(objs ...*cluster.Object) []string {
 		if pt == nil {
 			continue
 		}
-		for _, c := range pt.Containers() {
-			img := c.Container.Image
-			if img != "" && !slices.Contains(out, img) {
+		for _, img := range pt.Images() {
+			if !slices.Contains(out, img) {
 				out = append(out, img)
 			}
 		}

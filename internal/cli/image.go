@@ -250,15 +250,10 @@ func writeImageTable(w io.Writer, f *imagefacts.Facts, all bool) error {
 	return nil
 }
 
-// vulnLabel is the advisory id with its CVE alias when it has one.
+// vulnLabel is the advisory id with its CVE id after it when that differs.
 func vulnLabel(v imagefacts.Vuln) string {
-	if strings.HasPrefix(v.ID, "CVE-") {
-		return v.ID
-	}
-	for _, a := range v.Aliases {
-		if strings.HasPrefix(a, "CVE-") {
-			return v.ID + " (" + a + ")"
-		}
+	if cve := v.CVE(); cve != "" && cve != v.ID {
+		return v.ID + " (" + cve + ")"
 	}
 	return v.ID
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/palisade-sec/palisade/internal/check"
@@ -102,7 +103,7 @@ func (o *scanOptions) run(cmd *cobra.Command, s *streams, args []string) error {
 		return err
 	}
 	if !o.scanImages {
-		for _, name := range imageScanFlags {
+		for _, name := range imageScanFlags() {
 			if cmd.Flags().Changed(name) {
 				return &exitError{ExitInput, fmt.Errorf("--%s applies to image scanning: add --images", name)}
 			}
@@ -174,9 +175,15 @@ func workloadList(ids []cluster.ObjectID) string {
 	return strings.Join(names, ", ")
 }
 
-// imageScanFlags are the flags that only mean something with --images.
-var imageScanFlags = []string{"platform", "db", "skip-vulns", "key", "trusted-root", "certificate-identity",
-	"certificate-identity-regexp", "certificate-oidc-issuer", "insecure-registry", "image-workers"}
+// imageScanFlags are the flags that only mean something with --images:
+// those imageScanOptions adds.
+func imageScanFlags() []string {
+	f := pflag.NewFlagSet("images", pflag.ContinueOnError)
+	new(imageScanOptions).addFlags(f)
+	var names []string
+	f.VisitAll(func(fl *pflag.Flag) { names = append(names, fl.Name) })
+	return names
+}
 
 // loadConfig reads the named config file, or ./.palisade.yaml when present.
 func loadConfig(path string) (*check.Config, error) {

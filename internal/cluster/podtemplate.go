@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"slices"
 	"strconv"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -67,6 +68,18 @@ func (c ContainerRef) Field(containerField string) string {
 		return c.Path
 	}
 	return c.Path + "." + containerField
+}
+
+// Images lists the distinct images the pod's init, regular and ephemeral
+// containers name, in that order; empty names are left out.
+func (p *PodTemplate) Images() []string {
+	var out []string
+	for _, c := range p.Containers() {
+		if img := c.Container.Image; img != "" && !slices.Contains(out, img) {
+			out = append(out, img)
+		}
+	}
+	return out
 }
 
 // Containers lists init containers, then containers, then ephemeral

@@ -8,7 +8,10 @@
 // were gathered. It has no dependencies beyond the standard library.
 package imagefacts
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Package is one installed package found in an image.
 type Package struct {
@@ -130,6 +133,20 @@ type Vuln struct {
 	// Source is the ecosystem of the advisory that decided the match
 	// ("Debian:12" for a distro advisory, "Go" for an upstream one).
 	Source string `json:"source"`
+}
+
+// CVE is the vulnerability's CVE id: its own id when that is one, else its
+// first CVE alias, else "".
+func (v Vuln) CVE() string {
+	if strings.HasPrefix(v.ID, "CVE-") {
+		return v.ID
+	}
+	for _, a := range v.Aliases {
+		if strings.HasPrefix(a, "CVE-") {
+			return a
+		}
+	}
+	return ""
 }
 
 // Fixable reports whether a fixed version has been released.

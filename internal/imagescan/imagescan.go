@@ -157,11 +157,7 @@ type Use struct {
 func ImagesOf(snap *cluster.Snapshot) []Use {
 	byImage := map[string][]cluster.ObjectID{}
 	for _, pod := range snap.PodTemplates() {
-		for _, c := range pod.Containers() {
-			img := c.Container.Image
-			if img == "" {
-				continue
-			}
+		for _, img := range pod.Images() {
 			ids := byImage[img]
 			if len(ids) == 0 || ids[len(ids)-1] != pod.Object.ID {
 				byImage[img] = append(ids, pod.Object.ID)

@@ -69,17 +69,17 @@ func describeVulns(f *imagefacts.Facts, vulns []imagefacts.Vuln) string {
 	return strings.Join(parts, ", ")
 }
 
-// vulnName is the advisory's CVE id when it has one, else its own id.
+// vulnName is the advisory's CVE id when it has one, with its own id
+// after it when that differs.
 func vulnName(v imagefacts.Vuln) string {
-	if strings.HasPrefix(v.ID, "CVE-") {
+	switch cve := v.CVE(); cve {
+	case "":
 		return v.ID
+	case v.ID:
+		return cve
+	default:
+		return cve + " (" + v.ID + ")"
 	}
-	for _, a := range v.Aliases {
-		if strings.HasPrefix(a, "CVE-") {
-			return a + " (" + v.ID + ")"
-		}
-	}
-	return v.ID
 }
 
 func plural(n int, one, many string) string {
